@@ -1,0 +1,228 @@
+import type { ScheduleSpecInput } from '../spec/types.js';
+
+/** Instants are UTC epoch milliseconds everywhere in the store. */
+export type Instant = number;
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export type Role = 'admin' | 'operator' | 'viewer';
+
+export interface Org {
+  id: string;
+  name: string;
+  tier: string;
+  createdAt: Instant;
+}
+
+export interface ApiKey {
+  id: string;
+  orgId: string;
+  name: string;
+  role: Role;
+  /** First characters of the key, shown in listings so people can tell keys apart. */
+  prefix: string;
+  /** Hash of the whole key; the key itself is shown once and never stored. */
+  hash: string;
+  createdAt: Instant;
+  lastUsedAt: Instant | null;
+  revokedAt: Instant | null;
+}
+
+export type TemplateKind = 'http' | 'steps' | 'script' | 'agent';
+
+export interface TemplateVersion {
+  orgId: string;
+  templateId: string;
+  version: number;
+  kind: TemplateKind;
+  definition: Json;
+  createdAt: Instant;
+}
+
+export type OverlapPolicy = 'skip' | 'buffer_one' | 'buffer_all' | 'cancel_other' | 'allow';
+export type CatchupPolicy = 'latest' | 'all' | 'none';
+
+/** Policies are stored as one JSON document so later issues can add fields without migrations. */
+export interface SchedulePolicies {
+  overlap?: OverlapPolicy;
+  catchup?: { policy?: CatchupPolicy; window?: string; bufferLimit?: number };
+  retry?: {
+    maxAttempts?: number;
+    initialInterval?: string;
+    backoffCoefficient?: number;
+    maxInterval?: string;
+  };
+  timeout?: string;
+  concurrency?: number;
+  [key: string]: Json | undefined;
+}
+
+export interface Schedule {
+  id: string;
+  orgId: string;
+  templateId: string;
+  /** Pinned template version, or null to run the latest one. */
+  templateVersion: number | null;
+  params: Json;
+  spec: ScheduleSpecInput;
+  policies: SchedulePolicies;
+  /** The cursor: the next nominal time not yet turned into a run; null when the spec is exhausted. */
+  nextNominalTime: Instant | null;
+  paused: boolean;
+  pauseNote: string | null;
+  /** Occurrences still allowed to fire; null means unlimited. */
+  remainingRuns: number | null;
+  /** Bumped on every write; used for optimistic concurrency by callers that read-modify-write. */
+  revision: number;
+  createdAt: Instant;
+  updatedAt: Instant;
+}
+
+export type RunTrigger = 'schedule' | 'manual' | 'backfill' | 'api' | 'parent';
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'cancelled'
+  | 'skipped'
+  | 'missed';
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'skipped',
+  'missed',
+];
+
+export interface Run {
+  id: string;
+  orgId: string;
+  scheduleId: string | null;
+  templateId: string;
+  templateVersion: number;
+  params: Json;
+  /** The occurrence's nominal time (schedule/backfill) or the request time (manual/api). */
+  nominalTime: Instant;
+  trigger: RunTrigger;
+  status: RunStatus;
+  /** Why a run was skipped, missed or cancelled. */
+  reason: string | null;
+  /** Derived from the occurrence for scheduled runs, or given by the caller of a trigger. */
+  idempotencyKey: string | null;
+  /** Number of attempts started so far; the live attempt, if any, has this number. */
+  attempts: number;
+  maxAttempts: number;
+  /** Earliest instant the next attempt may be claimed (retry backoff, jitter). */
+  availableAt: Instant;
+  /** The run must be terminal by then; null for no deadline. */
+  deadline: Instant | null;
+  parentRunId: string | null;
+  backfillId: string | null;
+  output: Json | null;
+  error: Json | null;
+  createdAt: Instant;
+  startedAt: Instant | null;
+  finishedAt: Instant | null;
+}
+
+export type AttemptStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'lost' | 'cancelled';
+
+export interface Attempt {
+  runId: string;
+  number: number;
+  status: AttemptStatus;
+  workerId: string;
+  leaseExpiresAt: Instant;
+  heartbeatAt: Instant;
+  startedAt: Instant;
+  finishedAt: Instant | null;
+  error: Json | null;
+}
+
+export interface RunEvent {
+  seq: number;
+  runId: string;
+  attempt: number | null;
+  at: Instant;
+  type: string;
+  data: Json;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface Delivery {
+  /** Stable id of the (event, destination) pair: the idempotency key sent everywhere. */
+  id: string;
+  orgId: string;
+  eventId: string;
+  eventType: string;
+  destinationId: string;
+  runId: string | null;
+  scheduleId: string | null;
+  payload: Json;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Instant;
+  /** Set while a relay holds the delivery; expired leases make it claimable again. */
+  leaseExpiresAt: Instant | null;
+  lastError: string | null;
+  createdAt: Instant;
+  deliveredAt: Instant | null;
+}
+
+export interface DeliveryAttempt {
+  deliveryId: string;
+  number: number;
+  at: Instant;
+  statusCode: number | null;
+  error: string | null;
+  latencyMs: number;
+}
+
+export type IncidentStatus = 'open' | 'resolved';
+
+export interface Incident {
+  id: string;
+  orgId: string;
+  scheduleId: string;
+  kind: string;
+  status: IncidentStatus;
+  summary: string;
+  openedAt: Instant;
+  resolvedAt: Instant | null;
+  lastNotifiedAt: Instant | null;
+  details: Json;
+}
+
+export interface ScheduleHealth {
+  scheduleId: string;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  lastSuccessAt: Instant | null;
+  lastFailureAt: Instant | null;
+  totalSucceeded: number;
+  totalFailed: number;
+}
+
+export interface Profile {
+  orgId: string;
+  name: string;
+  /** Serialized browser state (cookies, localStorage, IndexedDB); opaque to the store. */
+  state: Json;
+  version: number;
+  /** The run holding the profile, so at most one active attempt uses it. */
+  lockedByRunId: string | null;
+  lockExpiresAt: Instant | null;
+  updatedAt: Instant;
+}
+
+export interface SecretRecord {
+  orgId: string;
+  name: string;
+  /** AES-256-GCM ciphertext (base64, with IV and tag); the store never sees clear text. */
+  ciphertext: string;
+  updatedAt: Instant;
+}
