@@ -1,0 +1,10 @@
+export * from './db.js';
+export * from './store.js';
+export * from './types.js';
+export { openStore, type OpenStoreOptions } from './open.js';
+export { SqlStore } from './sql/sql-store.js';
+export { SqliteDb, type SqliteOptions } from './sqlite/driver.js';
+export { PostgresDb, type PostgresOptions } from './postgres/driver.js';
+export { migrate, SchemaVersionError, type Migration, type MigrateResult } from './migrations.js';
+export { MIGRATIONS } from './migrations/index.js';
+export { newId } from './ids.js';

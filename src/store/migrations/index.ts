@@ -1,0 +1,12 @@
+import type { Migration } from '../migrations.js';
+import { migration001 } from './001_core.js';
+import { migration002 } from './002_outbox_health.js';
+
+/**
+ * Every migration the code knows, in version order. To add one: create `NNN_name.ts` exporting a
+ * `Migration` (forward-only; never edit one that has shipped) and list it here.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+];

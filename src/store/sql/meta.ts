@@ -1,0 +1,22 @@
+import type { Queryable } from '../db.js';
+import type { MetaRepo } from '../store.js';
+import type { Instant, Json } from '../types.js';
+import { fromJson, toJson } from './util.js';
+
+/** System-wide facts (e.g. the last instant a node was seen alive), one JSON value per key. */
+export class SqlMetaRepo implements MetaRepo {
+  constructor(private readonly db: Queryable) {}
+
+  async get(key: string): Promise<Json | undefined> {
+    const rows = await this.db.query('SELECT value FROM meta WHERE key = ?', [key]);
+    return rows[0] ? fromJson(rows[0].value) : undefined;
+  }
+
+  async set(key: string, value: Json, now: Instant): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      [key, toJson(value), now],
+    );
+  }
+}

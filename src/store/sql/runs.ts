@@ -1,0 +1,388 @@
+import type { Queryable, Row, SqlValue } from '../db.js';
+import { newId } from '../ids.js';
+import {
+  ConflictError,
+  type AttemptOutcome,
+  type ClaimedRun,
+  type NewRun,
+  type RunFilter,
+  type RunRepo,
+} from '../store.js';
+import type { Attempt, AttemptStatus, Instant, Json, Run, RunStatus, RunTrigger } from '../types.js';
+import {
+  first,
+  forUpdate,
+  fromJson,
+  inTransaction,
+  num,
+  numOrNull,
+  placeholders,
+  str,
+  strOrNull,
+  toJson,
+  toJsonOrNull,
+} from './util.js';
+
+export function rowToRun(row: Row): Run {
+  return {
+    id: str(row.id),
+    orgId: str(row.org_id),
+    scheduleId: strOrNull(row.schedule_id),
+    templateId: str(row.template_id),
+    templateVersion: num(row.template_version),
+    params: fromJson(row.params),
+    nominalTime: num(row.nominal_time),
+    trigger: str(row.triggered_by) as RunTrigger,
+    status: str(row.status) as RunStatus,
+    reason: strOrNull(row.reason),
+    idempotencyKey: strOrNull(row.idempotency_key),
+    attempts: num(row.attempts),
+    maxAttempts: num(row.max_attempts),
+    availableAt: num(row.available_at),
+    deadline: numOrNull(row.deadline),
+    parentRunId: strOrNull(row.parent_run_id),
+    backfillId: strOrNull(row.backfill_id),
+    output: fromJson(row.output),
+    error: fromJson(row.error),
+    createdAt: num(row.created_at),
+    startedAt: numOrNull(row.started_at),
+    finishedAt: numOrNull(row.finished_at),
+  };
+}
+
+export function rowToAttempt(row: Row): Attempt {
+  return {
+    runId: str(row.run_id),
+    number: num(row.number),
+    status: str(row.status) as AttemptStatus,
+    workerId: str(row.worker_id),
+    leaseExpiresAt: num(row.lease_expires_at),
+    heartbeatAt: num(row.heartbeat_at),
+    startedAt: num(row.started_at),
+    finishedAt: numOrNull(row.finished_at),
+    error: fromJson(row.error),
+  };
+}
+
+const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 1000;
+
+/**
+ * Inserts one run. With `ignoreConflict`, a run that would break a unique key (one run per
+ * occurrence, or an id in use) is not inserted and null is returned; otherwise ConflictError.
+ */
+export async function insertRun(db: Queryable, input: NewRun, now: Instant, ignoreConflict = false): Promise<Run | null> {
+  const status = input.status ?? 'queued';
+  if (!['queued', 'skipped', 'missed'].includes(status)) throw new RangeError(`a new run cannot have status ${status}`);
+  const maxAttempts = input.maxAttempts ?? 1;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+  const id = input.id ?? newId();
+  const rows = await db.query(
+    `INSERT INTO runs (id, org_id, schedule_id, template_id, template_version, params, nominal_time, triggered_by,
+       status, reason, idempotency_key, attempts, max_attempts, available_at, deadline, parent_run_id, backfill_id,
+       output, error, created_at, started_at, finished_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, ?)
+     ON CONFLICT DO NOTHING RETURNING *`,
+    [
+      id,
+      input.orgId,
+      input.scheduleId ?? null,
+      input.templateId,
+      input.templateVersion,
+      toJson(input.params ?? {}),
+      input.nominalTime,
+      input.trigger,
+      status,
+      input.reason ?? null,
+      input.idempotencyKey ?? null,
+      maxAttempts,
+      input.availableAt ?? now,
+      input.deadline ?? null,
+      input.parentRunId ?? null,
+      input.backfillId ?? null,
+      now,
+      status === 'queued' ? null : now,
+    ],
+  );
+  const row = first(rows);
+  if (row) return rowToRun(row);
+  if (ignoreConflict) return null;
+  throw new ConflictError(
+    input.trigger === 'schedule' && input.scheduleId
+      ? `schedule ${JSON.stringify(input.scheduleId)} already has a run for ${new Date(input.nominalTime).toISOString()}`
+      : `run ${JSON.stringify(id)} already exists`,
+  );
+}
+
+interface PageCursor {
+  t: number;
+  id: string;
+}
+
+function encodeCursor(run: Run): string {
+  return Buffer.from(JSON.stringify([run.nominalTime, run.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): PageCursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && typeof value[0] === 'number' && Number.isFinite(value[0]) && typeof value[1] === 'string') {
+      return { t: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new RangeError(`invalid runs page cursor ${JSON.stringify(cursor)}`);
+}
+
+function leaseLostError(attempt: number): Json {
+  return { type: 'lease_expired', message: `attempt ${attempt} lost: its lease expired without a heartbeat` };
+}
+
+export class SqlRunRepo implements RunRepo {
+  constructor(private readonly db: Queryable) {}
+
+  async create(input: NewRun, now: Instant): Promise<Run> {
+    return (await insertRun(this.db, input, now))!;
+  }
+
+  async createIdempotent(
+    input: NewRun & { idempotencyKey: string },
+    windowMs: number,
+    now: Instant,
+  ): Promise<{ run: Run; created: boolean }> {
+    return inTransaction(this.db, async (tx) => {
+      const runId = input.id ?? newId();
+      // Claim the key first: insert it, or take over an expired one. Concurrent callers with
+      // the same key queue on the key's row (PostgreSQL) or on the write lock (SQLite).
+      const claimed = await tx.query(
+        `INSERT INTO idempotency_keys (org_id, key, run_id, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (org_id, key) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at
+         WHERE idempotency_keys.expires_at <= ?
+         RETURNING run_id`,
+        [input.orgId, input.idempotencyKey, runId, now + windowMs, now],
+      );
+      if (claimed.length > 0) {
+        const run = await insertRun(tx, { ...input, id: runId }, now);
+        return { run: run!, created: true };
+      }
+      const key = first(
+        await tx.query('SELECT run_id FROM idempotency_keys WHERE org_id = ? AND key = ?', [input.orgId, input.idempotencyKey]),
+      );
+      const existing = key ? await this.getIn(tx, input.orgId, str(key.run_id)) : null;
+      if (existing) return { run: existing, created: false };
+      // The key's run is gone (deleted with its organisation's history): start over.
+      await tx.execute('UPDATE idempotency_keys SET run_id = ?, expires_at = ? WHERE org_id = ? AND key = ?', [
+        runId,
+        now + windowMs,
+        input.orgId,
+        input.idempotencyKey,
+      ]);
+      const run = await insertRun(tx, { ...input, id: runId }, now);
+      return { run: run!, created: true };
+    });
+  }
+
+  private async getIn(db: Queryable, orgId: string, id: string): Promise<Run | null> {
+    const row = first(await db.query('SELECT * FROM runs WHERE org_id = ? AND id = ?', [orgId, id]));
+    return row ? rowToRun(row) : null;
+  }
+
+  async get(orgId: string, id: string): Promise<Run | null> {
+    return this.getIn(this.db, orgId, id);
+  }
+
+  async list(filter: RunFilter): Promise<{ runs: Run[]; nextCursor: string | null }> {
+    const where: string[] = ['org_id = ?'];
+    const params: SqlValue[] = [filter.orgId];
+    if (filter.scheduleId !== undefined) {
+      where.push('schedule_id = ?');
+      params.push(filter.scheduleId);
+    }
+    if (filter.status !== undefined) {
+      if (filter.status.length === 0) return { runs: [], nextCursor: null };
+      where.push(`status IN (${placeholders(filter.status.length)})`);
+      params.push(...filter.status);
+    }
+    if (filter.trigger !== undefined) {
+      if (filter.trigger.length === 0) return { runs: [], nextCursor: null };
+      where.push(`triggered_by IN (${placeholders(filter.trigger.length)})`);
+      params.push(...filter.trigger);
+    }
+    if (filter.from !== undefined) {
+      where.push('nominal_time >= ?');
+      params.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('nominal_time < ?');
+      params.push(filter.to);
+    }
+    if (filter.cursor) {
+      const c = decodeCursor(filter.cursor);
+      where.push('(nominal_time < ? OR (nominal_time = ? AND id < ?))');
+      params.push(c.t, c.t, c.id);
+    }
+    const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? DEFAULT_PAGE)), MAX_PAGE);
+    const rows = await this.db.query(
+      `SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY nominal_time DESC, id DESC LIMIT ?`,
+      [...params, limit + 1],
+    );
+    const runs = rows.slice(0, limit).map(rowToRun);
+    const last = runs[runs.length - 1];
+    return { runs, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async active(orgId: string, scheduleId: string): Promise<Run[]> {
+    const rows = await this.db.query(
+      `SELECT * FROM runs WHERE org_id = ? AND schedule_id = ? AND status IN (${placeholders(ACTIVE.length)})
+       ORDER BY nominal_time, id`,
+      [orgId, scheduleId, ...ACTIVE],
+    );
+    return rows.map(rowToRun);
+  }
+
+  async claim(
+    input: { workerId: string; limit: number; leaseMs: number; scheduleIds?: string[] },
+    now: Instant,
+  ): Promise<ClaimedRun[]> {
+    if (input.limit <= 0 || (input.scheduleIds !== undefined && input.scheduleIds.length === 0)) return [];
+    const filter = input.scheduleIds ? ` AND schedule_id IN (${placeholders(input.scheduleIds.length)})` : '';
+    return inTransaction(this.db, async (tx) => {
+      // PostgreSQL: SKIP LOCKED lets concurrent claimers take different rows; SQLite: the
+      // transaction holds the database's write lock (BEGIN IMMEDIATE), so claimers take turns.
+      const pick = `SELECT id FROM runs WHERE status = 'queued' AND available_at <= ?${filter}
+           ORDER BY available_at, id LIMIT ?`;
+      const set = `status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?)`;
+      const pickParams = [now, ...(input.scheduleIds ?? []), Math.floor(input.limit)];
+      // PostgreSQL: a CTE runs the locking pick exactly once (an IN sub-select may be re-run and
+      // lock more rows than the limit); SKIP LOCKED lets concurrent claimers take different rows.
+      // SQLite: the transaction holds the database's write lock (BEGIN IMMEDIATE), so claimers take turns.
+      const rows =
+        tx.dialect === 'postgres'
+          ? await tx.query(
+              `WITH picked AS MATERIALIZED (${pick} FOR UPDATE SKIP LOCKED)
+               UPDATE runs SET ${set} FROM picked WHERE runs.id = picked.id AND runs.status = 'queued' RETURNING runs.*`,
+              [...pickParams, now],
+            )
+          : await tx.query(`UPDATE runs SET ${set} WHERE status = 'queued' AND id IN (${pick}) RETURNING *`, [now, ...pickParams]);
+      const runs = rows.map(rowToRun).sort((a, b) => a.availableAt - b.availableAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const claimed: ClaimedRun[] = [];
+      for (const run of runs) {
+        const attemptRows = await tx.query(
+          `INSERT INTO attempts (run_id, number, status, worker_id, lease_expires_at, heartbeat_at, started_at)
+           VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING *`,
+          [run.id, run.attempts, input.workerId, now + input.leaseMs, now, now],
+        );
+        claimed.push({ run, attempt: rowToAttempt(attemptRows[0]!) });
+      }
+      return claimed;
+    });
+  }
+
+  async heartbeat(runId: string, attempt: number, leaseMs: number, now: Instant): Promise<boolean> {
+    const changed = await this.db.execute(
+      `UPDATE attempts SET lease_expires_at = ?, heartbeat_at = ?
+       WHERE run_id = ? AND number = ? AND status = 'running'
+         AND EXISTS (SELECT 1 FROM runs r WHERE r.id = ? AND r.attempts = ? AND r.status = 'running')`,
+      [now + leaseMs, now, runId, attempt, runId, attempt],
+    );
+    return changed > 0;
+  }
+
+  async completeAttempt(outcome: AttemptOutcome, now: Instant): Promise<boolean> {
+    return inTransaction(this.db, async (tx) => {
+      const runRow = first(await tx.query(`SELECT * FROM runs WHERE id = ?${forUpdate(tx)}`, [outcome.runId]));
+      if (!runRow) return false;
+      const run = rowToRun(runRow);
+      if (run.status !== 'running' || run.attempts !== outcome.attempt) return false;
+      const error = toJsonOrNull(outcome.error);
+      const ended = await tx.execute(
+        `UPDATE attempts SET status = ?, finished_at = ?, error = ? WHERE run_id = ? AND number = ? AND status = 'running'`,
+        [outcome.status, now, error, outcome.runId, outcome.attempt],
+      );
+      if (ended === 0) return false;
+      const retry =
+        outcome.status === 'failed' &&
+        outcome.retryAt !== undefined &&
+        outcome.retryAt !== null &&
+        run.attempts < run.maxAttempts;
+      if (retry) {
+        await tx.execute(`UPDATE runs SET status = 'queued', available_at = ?, error = ? WHERE id = ?`, [
+          outcome.retryAt!,
+          error,
+          run.id,
+        ]);
+      } else {
+        await tx.execute('UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ? WHERE id = ?', [
+          outcome.status,
+          toJsonOrNull(outcome.output),
+          error,
+          now,
+          run.id,
+        ]);
+      }
+      return true;
+    });
+  }
+
+  async expireLeases(now: Instant): Promise<Array<{ runId: string; attempt: number; requeued: boolean }>> {
+    return inTransaction(this.db, async (tx) => {
+      const expired = await tx.query(
+        `SELECT a.run_id, a.number, r.attempts, r.max_attempts, r.status AS run_status
+         FROM attempts a JOIN runs r ON r.id = a.run_id
+         WHERE a.status = 'running' AND a.lease_expires_at < ?
+         ORDER BY a.lease_expires_at, a.run_id${forUpdate(tx, true)}`,
+        [now],
+      );
+      const out: Array<{ runId: string; attempt: number; requeued: boolean }> = [];
+      for (const row of expired) {
+        const runId = str(row.run_id);
+        const number = num(row.number);
+        const error = JSON.stringify(leaseLostError(number));
+        await tx.execute(
+          `UPDATE attempts SET status = 'lost', finished_at = ?, error = ? WHERE run_id = ? AND number = ? AND status = 'running'`,
+          [now, error, runId, number],
+        );
+        const live = str(row.run_status) === 'running' && num(row.attempts) === number;
+        if (!live) {
+          out.push({ runId, attempt: number, requeued: false });
+          continue;
+        }
+        const requeued = num(row.attempts) < num(row.max_attempts);
+        if (requeued) {
+          await tx.execute(`UPDATE runs SET status = 'queued', available_at = ?, error = ? WHERE id = ?`, [now, error, runId]);
+        } else {
+          await tx.execute(`UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`, [error, now, runId]);
+        }
+        out.push({ runId, attempt: number, requeued });
+      }
+      return out;
+    });
+  }
+
+  async cancel(orgId: string, id: string, reason: string, now: Instant): Promise<Run | null> {
+    return inTransaction(this.db, async (tx) => {
+      const row = first(await tx.query(`SELECT * FROM runs WHERE org_id = ? AND id = ?${forUpdate(tx)}`, [orgId, id]));
+      if (!row) return null;
+      const run = rowToRun(row);
+      if (run.status !== 'queued' && run.status !== 'running') return run;
+      if (run.status === 'running') {
+        await tx.execute(
+          `UPDATE attempts SET status = 'cancelled', finished_at = ? WHERE run_id = ? AND number = ? AND status = 'running'`,
+          [now, id, run.attempts],
+        );
+      }
+      const updated = await tx.query(
+        `UPDATE runs SET status = 'cancelled', reason = ?, finished_at = ? WHERE id = ? RETURNING *`,
+        [reason, now, id],
+      );
+      return rowToRun(updated[0]!);
+    });
+  }
+
+  async attempts(runId: string): Promise<Attempt[]> {
+    const rows = await this.db.query('SELECT * FROM attempts WHERE run_id = ? ORDER BY number', [runId]);
+    return rows.map(rowToAttempt);
+  }
+}

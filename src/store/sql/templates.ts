@@ -1,0 +1,96 @@
+import type { Queryable, Row } from '../db.js';
+import { ConflictError, type TemplateRepo } from '../store.js';
+import type { Instant, Json, TemplateKind, TemplateVersion } from '../types.js';
+import { canonicalJson, first, fromJson, num, str } from './util.js';
+
+export function rowToTemplate(row: Row): TemplateVersion {
+  return {
+    orgId: str(row.org_id),
+    templateId: str(row.template_id),
+    version: num(row.version),
+    kind: str(row.kind) as TemplateKind,
+    definition: fromJson(row.definition),
+    createdAt: num(row.created_at),
+  };
+}
+
+export class SqlTemplateRepo implements TemplateRepo {
+  constructor(private readonly db: Queryable) {}
+
+  async put(
+    input: { orgId: string; templateId: string; kind: TemplateKind; definition: Json },
+    now: Instant,
+  ): Promise<{ version: TemplateVersion; created: boolean }> {
+    const wanted = canonicalJson(input.definition);
+    // Optimistic: compute the next version and insert it; a concurrent writer that took the
+    // same number makes the insert a no-op, and the loop compares against its version.
+    for (let tries = 0; tries < 20; tries++) {
+      const latest = await this.get(input.orgId, input.templateId);
+      if (latest && latest.kind === input.kind && canonicalJson(latest.definition) === wanted) {
+        return { version: latest, created: false };
+      }
+      const rows = await this.db.query(
+        `INSERT INTO template_versions (org_id, template_id, version, kind, definition, created_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+        [input.orgId, input.templateId, (latest?.version ?? 0) + 1, input.kind, JSON.stringify(input.definition), now],
+      );
+      const row = first(rows);
+      if (row) return { version: rowToTemplate(row), created: true };
+    }
+    throw new ConflictError(`template ${JSON.stringify(input.templateId)} is being written concurrently; try again`);
+  }
+
+  async get(orgId: string, templateId: string, version?: number): Promise<TemplateVersion | null> {
+    const rows =
+      version === undefined
+        ? await this.db.query(
+            'SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? ORDER BY version DESC LIMIT 1',
+            [orgId, templateId],
+          )
+        : await this.db.query('SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? AND version = ?', [
+            orgId,
+            templateId,
+            version,
+          ]);
+    const row = first(rows);
+    return row ? rowToTemplate(row) : null;
+  }
+
+  async list(orgId: string): Promise<TemplateVersion[]> {
+    const rows = await this.db.query(
+      `SELECT t.* FROM template_versions t
+       WHERE t.org_id = ? AND t.version = (
+         SELECT MAX(v.version) FROM template_versions v WHERE v.org_id = t.org_id AND v.template_id = t.template_id)
+       ORDER BY t.template_id`,
+      [orgId],
+    );
+    return rows.map(rowToTemplate);
+  }
+
+  async versions(orgId: string, templateId: string): Promise<TemplateVersion[]> {
+    const rows = await this.db.query(
+      'SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? ORDER BY version',
+      [orgId, templateId],
+    );
+    return rows.map(rowToTemplate);
+  }
+
+  async delete(orgId: string, templateId: string): Promise<boolean> {
+    const deleted = await this.db.execute(
+      `DELETE FROM template_versions WHERE org_id = ? AND template_id = ?
+       AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.org_id = ? AND s.template_id = ?)`,
+      [orgId, templateId, orgId, templateId],
+    );
+    if (deleted > 0) return true;
+    const users = await this.db.query<{ id: string }>(
+      'SELECT id FROM schedules WHERE org_id = ? AND template_id = ? ORDER BY id LIMIT 3',
+      [orgId, templateId],
+    );
+    if (users.length > 0) {
+      throw new ConflictError(
+        `template ${JSON.stringify(templateId)} is used by schedule(s) ${users.map((u) => JSON.stringify(u.id)).join(', ')}`,
+      );
+    }
+    return false;
+  }
+}
