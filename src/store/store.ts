@@ -153,6 +153,9 @@ export interface NewRun {
   deadline?: Instant | null;
   parentRunId?: string | null;
   backfillId?: string | null;
+  /** A claim never starts this run while `concurrencyLimit` runs with the same key are running. */
+  concurrencyKey?: string | null;
+  concurrencyLimit?: number | null;
 }
 
 export interface FireRequest {
@@ -242,7 +245,8 @@ export interface RunRepo {
   /**
    * Across organisations: claims up to `limit` queued runs whose `availableAt` has come,
    * earliest first, starting attempt number `attempts + 1` with a lease. Two claimers never get
-   * the same run (row locks with SKIP LOCKED on PostgreSQL, the write lock on SQLite).
+   * the same run (row locks with SKIP LOCKED on PostgreSQL, the write lock on SQLite), and never
+   * start more runs of one concurrency key than its limit.
    */
   claim(input: { workerId: string; limit: number; leaseMs: number; scheduleIds?: string[] }, now: Instant): Promise<ClaimedRun[]>;
   /** Extends the lease; false when the attempt is no longer the live one (the worker must stop). */
@@ -258,6 +262,11 @@ export interface RunRepo {
    * their runs when attempts remain (available at `now`) and fails them otherwise.
    */
   expireLeases(now: Instant): Promise<Array<{ runId: string; attempt: number; requeued: boolean }>>;
+  /**
+   * Gives a live attempt back without counting it (graceful shutdown): the attempt becomes
+   * `lost`, the run is queued again at once and gains one attempt. False when fenced out.
+   */
+  release(runId: string, attempt: number, now: Instant): Promise<boolean>;
   /** Cancels a queued run at once, or marks a running run cancelled (its attempt is fenced out). */
   cancel(orgId: string, id: string, reason: string, now: Instant): Promise<Run | null>;
   attempts(runId: string): Promise<Attempt[]>;

@@ -121,6 +121,9 @@ export interface Run {
   deadline: Instant | null;
   parentRunId: string | null;
   backfillId: string | null;
+  /** Runs sharing a key (a schedule, a backfill) run at most `concurrencyLimit` at once. */
+  concurrencyKey: string | null;
+  concurrencyLimit: number | null;
   output: Json | null;
   error: Json | null;
   createdAt: Instant;

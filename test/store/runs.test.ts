@@ -28,6 +28,8 @@ describeContract('runs', (backend) => {
       deadline: null,
       parentRunId: null,
       backfillId: null,
+      concurrencyKey: null,
+      concurrencyLimit: null,
       output: null,
       error: null,
       createdAt: T0 + 10,
@@ -353,5 +355,51 @@ describeContract('runs', (backend) => {
     for (const status of statuses) {
       expect((await store.runs.list({ orgId: 'o1', status: [status] })).runs.map((r) => r.status)).toEqual([status]);
     }
+  });
+
+  it('claim never starts more runs of a concurrency key than its limit, and does not let them starve others', async () => {
+    const store = await backend().open();
+    await seed(store);
+    const keyed = (n: number, limit: number | null) =>
+      store.runs.create(newRun({ nominalTime: T0 + n, availableAt: T0 + n, concurrencyKey: 's1', concurrencyLimit: limit }), T0);
+    for (let i = 0; i < 5; i++) await keyed(i, 1);
+    const other = await store.runs.create(newRun({ nominalTime: T0 + 100, availableAt: T0 + 100 }), T0);
+    const first = await store.runs.claim({ workerId: 'w', limit: 10, leaseMs: LEASE }, T0 + MIN);
+    expect(first).toHaveLength(2);
+    expect(first.map((c) => c.run.nominalTime)).toEqual([T0, T0 + 100]);
+    expect(first[1]!.run.id).toBe(other.id);
+    // The key is full while its run is running: nothing more of it starts.
+    expect(await store.runs.claim({ workerId: 'w', limit: 10, leaseMs: LEASE }, T0 + MIN)).toEqual([]);
+    await store.runs.completeAttempt({ runId: first[0]!.run.id, attempt: 1, status: 'succeeded' }, T0 + MIN);
+    const next = await store.runs.claim({ workerId: 'w', limit: 10, leaseMs: LEASE }, T0 + MIN);
+    expect(next.map((c) => c.run.nominalTime)).toEqual([T0 + 1]);
+  });
+
+  it('two claimers on one concurrency key start one run between them', async () => {
+    const a = await backend().open();
+    const b = await backend().openPeer();
+    await seed(a);
+    for (let i = 0; i < 20; i++) {
+      await a.runs.create(newRun({ nominalTime: T0 + i, availableAt: T0, concurrencyKey: 'k', concurrencyLimit: 1 }), T0);
+    }
+    const [x, y] = await Promise.all([
+      a.runs.claim({ workerId: 'a', limit: 5, leaseMs: LEASE }, T0 + MIN),
+      b.runs.claim({ workerId: 'b', limit: 5, leaseMs: LEASE }, T0 + MIN),
+    ]);
+    expect(x.length + y.length).toBe(1);
+  });
+
+  it('release gives the attempt back: the run is queued again without spending an attempt', async () => {
+    const store = await backend().open();
+    await seed(store);
+    const run = await store.runs.create(newRun({ maxAttempts: 1 }), T0);
+    const [claimed] = await store.runs.claim({ workerId: 'w', limit: 1, leaseMs: LEASE }, T0);
+    expect(await store.runs.release(run.id, claimed!.attempt.number, T0 + 5)).toBe(true);
+    expect(await store.runs.release(run.id, claimed!.attempt.number, T0 + 5)).toBe(false);
+    const again = (await store.runs.get('o1', run.id))!;
+    expect(again).toMatchObject({ status: 'queued', attempts: 1, maxAttempts: 2, availableAt: T0 + 5 });
+    expect((await store.runs.attempts(run.id)).map((a) => a.status)).toEqual(['lost']);
+    const [second] = await store.runs.claim({ workerId: 'w', limit: 1, leaseMs: LEASE }, T0 + 5);
+    expect(second!.attempt.number).toBe(2);
   });
 });

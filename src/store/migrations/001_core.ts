@@ -78,6 +78,8 @@ CREATE TABLE runs (
   deadline          BIGINT,
   parent_run_id     TEXT,
   backfill_id       TEXT,
+  concurrency_key   TEXT,
+  concurrency_limit INTEGER,
   output            TEXT,
   error             TEXT,
   created_at        BIGINT NOT NULL,
@@ -90,6 +92,7 @@ CREATE INDEX runs_claim ON runs (status, available_at);
 CREATE INDEX runs_org_schedule_time ON runs (org_id, schedule_id, nominal_time DESC, id DESC);
 CREATE INDEX runs_org_time ON runs (org_id, nominal_time DESC, id DESC);
 CREATE INDEX runs_active ON runs (schedule_id, status) WHERE status IN ('queued', 'running');
+CREATE INDEX runs_running_by_key ON runs (concurrency_key) WHERE status = 'running';
 
 CREATE TABLE attempts (
   run_id            TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

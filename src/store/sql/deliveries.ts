@@ -99,21 +99,22 @@ export class SqlDeliveryRepo implements DeliveryRepo {
       params.push(input.destinationId);
     }
     params.push(input.limit);
-    // PostgreSQL: concurrent claimers skip each other's locked rows, and the row lock re-checks
-    // the WHERE clause against the latest row version. SQLite: one writer at a time.
-    const lock = forUpdate(this.db, true);
-    const rows = await this.db.query(
-      `UPDATE deliveries SET lease_expires_at = ?
-       WHERE id IN (
-         SELECT id FROM deliveries
+    const pick = `SELECT id FROM deliveries
          WHERE status = 'pending' AND next_attempt_at <= ?
            AND (lease_expires_at IS NULL OR lease_expires_at <= ?)${destination}
          ORDER BY next_attempt_at, created_at, id
-         LIMIT ?${lock}
-       )
-       RETURNING *`,
-      params,
-    );
+         LIMIT ?`;
+    // PostgreSQL: a materialized CTE runs the locking pick exactly once (an IN sub-select may be
+    // re-run and lock more rows than the limit); SKIP LOCKED lets claimers take different rows.
+    // SQLite: one writer at a time.
+    const rows =
+      this.db.dialect === 'postgres'
+        ? await this.db.query(
+            `WITH picked AS MATERIALIZED (${pick}${forUpdate(this.db, true)})
+             UPDATE deliveries SET lease_expires_at = ? FROM picked WHERE deliveries.id = picked.id RETURNING deliveries.*`,
+            [...params.slice(1), params[0]!],
+          )
+        : await this.db.query(`UPDATE deliveries SET lease_expires_at = ? WHERE id IN (${pick}) RETURNING *`, params);
     return rows.map(toDelivery).sort(byDue);
   }
 

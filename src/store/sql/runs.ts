@@ -42,6 +42,8 @@ export function rowToRun(row: Row): Run {
     deadline: numOrNull(row.deadline),
     parentRunId: strOrNull(row.parent_run_id),
     backfillId: strOrNull(row.backfill_id),
+    concurrencyKey: strOrNull(row.concurrency_key),
+    concurrencyLimit: numOrNull(row.concurrency_limit),
     output: fromJson(row.output),
     error: fromJson(row.error),
     createdAt: num(row.created_at),
@@ -81,8 +83,8 @@ export async function insertRun(db: Queryable, input: NewRun, now: Instant, igno
   const rows = await db.query(
     `INSERT INTO runs (id, org_id, schedule_id, template_id, template_version, params, nominal_time, triggered_by,
        status, reason, idempotency_key, attempts, max_attempts, available_at, deadline, parent_run_id, backfill_id,
-       output, error, created_at, started_at, finished_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, ?)
+       concurrency_key, concurrency_limit, output, error, created_at, started_at, finished_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, ?)
      ON CONFLICT DO NOTHING RETURNING *`,
     [
       id,
@@ -101,6 +103,8 @@ export async function insertRun(db: Queryable, input: NewRun, now: Instant, igno
       input.deadline ?? null,
       input.parentRunId ?? null,
       input.backfillId ?? null,
+      input.concurrencyKey ?? null,
+      input.concurrencyLimit ?? null,
       now,
       status === 'queued' ? null : now,
     ],
@@ -249,23 +253,54 @@ export class SqlRunRepo implements RunRepo {
     if (input.limit <= 0 || (input.scheduleIds !== undefined && input.scheduleIds.length === 0)) return [];
     const filter = input.scheduleIds ? ` AND schedule_id IN (${placeholders(input.scheduleIds.length)})` : '';
     return inTransaction(this.db, async (tx) => {
-      // PostgreSQL: SKIP LOCKED lets concurrent claimers take different rows; SQLite: the
-      // transaction holds the database's write lock (BEGIN IMMEDIATE), so claimers take turns.
-      const pick = `SELECT id FROM runs WHERE status = 'queued' AND available_at <= ?${filter}
-           ORDER BY available_at, id LIMIT ?`;
-      const set = `status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?)`;
-      const pickParams = [now, ...(input.scheduleIds ?? []), Math.floor(input.limit)];
-      // PostgreSQL: a CTE runs the locking pick exactly once (an IN sub-select may be re-run and
-      // lock more rows than the limit); SKIP LOCKED lets concurrent claimers take different rows.
-      // SQLite: the transaction holds the database's write lock (BEGIN IMMEDIATE), so claimers take turns.
-      const rows =
-        tx.dialect === 'postgres'
-          ? await tx.query(
-              `WITH picked AS MATERIALIZED (${pick} FOR UPDATE SKIP LOCKED)
-               UPDATE runs SET ${set} FROM picked WHERE runs.id = picked.id AND runs.status = 'queued' RETURNING runs.*`,
-              [...pickParams, now],
-            )
-          : await tx.query(`UPDATE runs SET ${set} WHERE status = 'queued' AND id IN (${pick}) RETURNING *`, [now, ...pickParams]);
+      // Eligible runs: due, and within their concurrency key's free slots. The window function
+      // ranks queued runs per key so one batch never takes more of a key than it has room for.
+      const eligible = `WITH due AS (
+           SELECT id, available_at, concurrency_key, concurrency_limit,
+             ROW_NUMBER() OVER (PARTITION BY COALESCE(concurrency_key, id) ORDER BY available_at, id) AS key_rank
+           FROM runs WHERE status = 'queued' AND available_at <= ?${filter}
+         )
+         SELECT id FROM due
+         WHERE concurrency_key IS NULL OR concurrency_limit IS NULL
+            OR key_rank <= concurrency_limit - (SELECT COUNT(*) FROM runs r WHERE r.concurrency_key = due.concurrency_key AND r.status = 'running')`;
+      const params = [now, ...(input.scheduleIds ?? []), Math.floor(input.limit)];
+      let ids: string[];
+      if (tx.dialect === 'sqlite') {
+        // The transaction holds the database's write lock (BEGIN IMMEDIATE): claimers take turns.
+        ids = (await tx.query(`SELECT id FROM runs WHERE id IN (${eligible}) ORDER BY available_at, id LIMIT ?`, params)).map((r) => str(r.id));
+      } else {
+        // Concurrent claimers take different rows (SKIP LOCKED on the outer, limited select); a
+        // transaction-scoped advisory lock per concurrency key, then a recount, stops two of them
+        // from each starting "the one free slot" of the same key.
+        const locked = await tx.query(
+          `SELECT id, concurrency_key, concurrency_limit FROM runs WHERE id IN (${eligible}) AND status = 'queued'
+           ORDER BY available_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+          params,
+        );
+        const taken = new Map<string, number>();
+        ids = [];
+        for (const row of locked) {
+          const key = strOrNull(row.concurrency_key);
+          const limit = numOrNull(row.concurrency_limit);
+          if (key !== null && limit !== null) {
+            if (!taken.has(key)) {
+              const got = first(await tx.query('SELECT pg_try_advisory_xact_lock(hashtext(?)) AS ok', [`agentcron:run-key:${key}`]));
+              if (!got || got.ok !== true) continue;
+              const running = first(await tx.query(`SELECT COUNT(*) AS n FROM runs WHERE concurrency_key = ? AND status = 'running'`, [key]));
+              taken.set(key, num(running?.n ?? 0));
+            }
+            if (taken.get(key)! >= limit) continue;
+            taken.set(key, taken.get(key)! + 1);
+          }
+          ids.push(str(row.id));
+        }
+      }
+      if (ids.length === 0) return [];
+      const rows = await tx.query(
+        `UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?)
+         WHERE status = 'queued' AND id IN (${placeholders(ids.length)}) RETURNING *`,
+        [now, ...ids],
+      );
       const runs = rows.map(rowToRun).sort((a, b) => a.availableAt - b.availableAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const claimed: ClaimedRun[] = [];
       for (const run of runs) {
@@ -358,6 +393,21 @@ export class SqlRunRepo implements RunRepo {
         out.push({ runId, attempt: number, requeued });
       }
       return out;
+    });
+  }
+
+  async release(runId: string, attempt: number, now: Instant): Promise<boolean> {
+    return inTransaction(this.db, async (tx) => {
+      const ended = await tx.execute(
+        `UPDATE attempts SET status = 'lost', finished_at = ?, error = ?
+         WHERE run_id = ? AND number = ? AND status = 'running'
+           AND EXISTS (SELECT 1 FROM runs r WHERE r.id = ? AND r.attempts = ? AND r.status = 'running')`,
+        [now, JSON.stringify({ type: 'released', message: `attempt ${attempt} released on shutdown` }), runId, attempt, runId, attempt],
+      );
+      if (ended === 0) return false;
+      // The released attempt does not count against maxAttempts: the run did nothing wrong.
+      await tx.execute(`UPDATE runs SET status = 'queued', available_at = ?, max_attempts = max_attempts + 1 WHERE id = ?`, [now, runId]);
+      return true;
     });
   }
 
