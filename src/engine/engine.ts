@@ -1,0 +1,54 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { TemplateRunner } from '../runtime/runner.js';
+import type { Store } from '../store/store.js';
+import { Scheduler } from './scheduler.js';
+import { Worker } from './worker.js';
+
+export interface EngineOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  runners: readonly TemplateRunner[];
+  slots?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  workerId?: string;
+}
+
+/** One agentcron node: a scheduler and a worker sharing a store. Any number may share PostgreSQL. */
+export class Engine {
+  readonly scheduler: Scheduler;
+  readonly worker: Worker;
+  private readonly stop = new AbortController();
+  private loops: Promise<unknown> | null = null;
+
+  constructor(private readonly options: EngineOptions) {
+    const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+    this.scheduler = new Scheduler({ store: options.store, clock: options.clock, logger: options.logger });
+    this.worker = new Worker({
+      store: options.store,
+      clock: options.clock,
+      logger: options.logger,
+      runners: options.runners,
+      workerId,
+      ...(options.slots !== undefined ? { slots: options.slots } : {}),
+      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+    });
+  }
+
+  start(): void {
+    if (this.loops) return;
+    this.loops = Promise.all([this.scheduler.run(this.stop.signal), this.worker.run(this.stop.signal)]);
+  }
+
+  /** Stops scheduling and claiming; live attempts get `graceMs` to finish, the rest are released. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.options.logger.info({ graceMs, active: this.worker.activeAttempts }, 'shutting down');
+    this.stop.abort();
+    await this.worker.shutdown(graceMs);
+    await this.loops;
+  }
+}

@@ -1,0 +1,222 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { planCatchup } from '../policy/catchup.js';
+import { decideOverlap, type ActiveRun } from '../policy/overlap.js';
+import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
+import { jitteredTime, nextOccurrence, occurrencesBetween, parseSpec, periodOf, type Spec } from '../spec/index.js';
+import { newId } from '../store/ids.js';
+import type { NewRun, Store } from '../store/store.js';
+import type { Schedule } from '../store/types.js';
+
+export interface SchedulerOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Schedules handled per query of due work. */
+  batchSize?: number;
+  /** Occurrences turned into rows per schedule per transaction (bounds a long outage's catch-up). */
+  chunkSize?: number;
+  /** Longest sleep between ticks: a bound on how long a schedule created elsewhere waits. */
+  maxSleepMs?: number;
+}
+
+export interface TickResult {
+  schedules: number;
+  queued: number;
+  skipped: number;
+  missed: number;
+}
+
+/** The key that makes a scheduled run findable by its occurrence. */
+export function occurrenceKey(scheduleId: string, nominal: number): string {
+  return `${scheduleId}@${new Date(nominal).toISOString()}`;
+}
+
+/**
+ * Turns due occurrences into runs (DESIGN.md invariants 1–2). Each schedule's occurrences are
+ * inserted and its cursor advanced in one transaction guarded by the cursor value the tick read,
+ * so a crash at any point or a second scheduler cannot create a second run or skip one.
+ */
+export class Scheduler {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly batchSize: number;
+  private readonly chunkSize: number;
+  private readonly maxSleepMs: number;
+  private wakeController = new AbortController();
+
+  constructor(options: SchedulerOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.log = options.logger;
+    this.batchSize = options.batchSize ?? 200;
+    this.chunkSize = options.chunkSize ?? 1000;
+    this.maxSleepMs = options.maxSleepMs ?? 5_000;
+  }
+
+  /** Interrupts the sleep between ticks, e.g. after a schedule was created or resumed. */
+  wake(): void {
+    this.wakeController.abort();
+  }
+
+  /** Fires everything due now. Returns when no schedule is due. */
+  async tick(): Promise<TickResult> {
+    const result: TickResult = { schedules: 0, queued: 0, skipped: 0, missed: 0 };
+    for (;;) {
+      const now = this.clock.now();
+      const due = await this.store.schedules.due(now, this.batchSize);
+      if (due.length === 0) return result;
+      let progressed = false;
+      for (const schedule of due) {
+        try {
+          const fired = await this.fireSchedule(schedule, now);
+          if (!fired) continue;
+          progressed = true;
+          result.schedules++;
+          result.queued += fired.queued;
+          result.skipped += fired.skipped;
+          result.missed += fired.missed;
+        } catch (error) {
+          this.log.error({ err: error, scheduleId: schedule.id }, 'schedule could not fire; it stays due and is retried next tick');
+        }
+      }
+      // Another scheduler took all of them, or all failed: don't spin, the loop sleeps next.
+      if (!progressed) return result;
+    }
+  }
+
+  /** Runs ticks until aborted, sleeping until the next due instant. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.log.error({ err: error }, 'scheduler tick failed');
+      }
+      const now = this.clock.now();
+      const next = await this.store.schedules.nextDueAt().catch(() => null);
+      const sleepMs = Math.min(this.maxSleepMs, next === null ? this.maxSleepMs : Math.max(0, next - now));
+      if (this.wakeController.signal.aborted) this.wakeController = new AbortController();
+      const wakeOrStop = AbortSignal.any([signal, this.wakeController.signal]);
+      await this.clock.sleep(sleepMs, wakeOrStop).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Handles one chunk of a schedule's due occurrences. Returns null when another scheduler
+   * moved the cursor first (nothing was written).
+   */
+  private async fireSchedule(schedule: Schedule, now: number) {
+    const cursor = schedule.nextNominalTime;
+    if (cursor === null) return null;
+    const spec = parseSpec(schedule.spec);
+    const policies = resolvePolicies(schedule.policies, periodOf(spec, cursor));
+    const oldestRunnable = now - policies.catchup.windowMs;
+
+    // Occurrences too old for the catch-up window are recorded as missed in chunks, without
+    // planning, so a week-long outage of a per-second schedule stays bounded per transaction.
+    const staleEnd = Math.min(oldestRunnable, now + 1);
+    const stale = cursor < staleEnd ? occurrencesBetween(spec, cursor, staleEnd, this.chunkSize) : null;
+    let nominals: number[];
+    let runnable: number[] = [];
+    if (stale && stale.occurrences.length > 0) {
+      nominals = stale.occurrences.map((o) => o.nominal);
+    } else {
+      const fresh = occurrencesBetween(spec, cursor, now + 1, this.chunkSize);
+      nominals = fresh.occurrences.map((o) => o.nominal);
+      runnable = nominals;
+    }
+    const last = nominals.at(-1);
+    const nextCursor = last === undefined ? (nextOccurrence(spec, now)?.nominal ?? null) : (nextOccurrence(spec, last)?.nominal ?? null);
+    const plan = planCatchup({
+      policy: policies.catchup.policy,
+      windowMs: policies.catchup.windowMs,
+      bufferLimit: policies.catchup.bufferLimit,
+      due: runnable,
+      now,
+    });
+    const runnableSet = new Set(plan.run);
+    const missed = nominals
+      .filter((n) => !runnableSet.has(n))
+      .map((n) => ({ nominal: n, reason: plan.missed.find((m) => m.nominal === n)?.reason ?? `outside the catch-up window of ${policies.catchup.windowMs} ms` }));
+
+    // remaining-runs counts occurrences that are run, not those recorded as missed.
+    let remaining = schedule.remainingRuns;
+    const toRun = plan.run.filter(() => (remaining === null ? true : remaining-- > 0));
+    const exhausted = remaining !== null && remaining <= 0;
+
+    return this.store.transaction(async (tx) => {
+      const template = await tx.templates.get(schedule.orgId, schedule.templateId, schedule.templateVersion ?? undefined);
+      if (!template) throw new Error(`template ${schedule.templateId} (version ${schedule.templateVersion ?? 'latest'}) not found`);
+      const active: ActiveRun[] = (await tx.runs.active(schedule.orgId, schedule.id)).map((r) => ({
+        id: r.id,
+        status: r.status === 'running' ? 'running' : 'queued',
+      }));
+      const runs: NewRun[] = missed.map(({ nominal, reason }) => this.newRun(schedule, template.version, spec, policies, nominal, 'missed', reason));
+      let queued = 0;
+      let skipped = 0;
+      for (const nominal of toRun) {
+        const decision = decideOverlap(policies.overlap, active);
+        if (decision.action === 'skip') {
+          runs.push(this.newRun(schedule, template.version, spec, policies, nominal, 'skipped', decision.reason));
+          skipped++;
+          continue;
+        }
+        if ('cancel' in decision) {
+          for (const id of decision.cancel) await tx.runs.cancel(schedule.orgId, id, `overlap policy cancel_other: superseded by the occurrence at ${new Date(nominal).toISOString()}`, now);
+          active.length = 0;
+        }
+        const run = this.newRun(schedule, template.version, spec, policies, nominal, 'queued', null);
+        runs.push(run);
+        active.push({ id: run.id!, status: 'queued' });
+        queued++;
+      }
+      runs.sort((a, b) => a.nominalTime - b.nominalTime);
+      const { fired } = await tx.schedules.fire(
+        {
+          orgId: schedule.orgId,
+          scheduleId: schedule.id,
+          expectedCursor: cursor,
+          runs,
+          nextCursor: exhausted ? null : nextCursor,
+          remainingRuns: remaining,
+        },
+        now,
+      );
+      if (!fired) return null;
+      if (runs.length > 0) {
+        this.log.info({ scheduleId: schedule.id, queued, skipped, missed: missed.length, nextCursor }, 'schedule fired');
+      }
+      return { queued, skipped, missed: missed.length };
+    });
+  }
+
+  private newRun(
+    schedule: Schedule,
+    templateVersion: number,
+    spec: Spec,
+    policies: ResolvedPolicies,
+    nominal: number,
+    status: 'queued' | 'skipped' | 'missed',
+    reason: string | null,
+  ): NewRun {
+    return {
+      id: newId(),
+      orgId: schedule.orgId,
+      scheduleId: schedule.id,
+      templateId: schedule.templateId,
+      templateVersion,
+      params: schedule.params,
+      nominalTime: nominal,
+      trigger: 'schedule',
+      status,
+      reason,
+      idempotencyKey: occurrenceKey(schedule.id, nominal),
+      maxAttempts: policies.retry.maxAttempts,
+      availableAt: jitteredTime(spec, schedule.id, nominal),
+      concurrencyKey: schedule.id,
+      concurrencyLimit: policies.concurrency,
+    };
+  }
+}

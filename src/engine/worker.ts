@@ -1,0 +1,236 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { decideRetry } from '../policy/retry.js';
+import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
+import { RunFailure, toErrorRecord } from '../runtime/failure.js';
+import type { TemplateRunner } from '../runtime/runner.js';
+import type { ClaimedRun, Store } from '../store/store.js';
+import type { Json, TemplateKind } from '../store/types.js';
+
+export interface WorkerOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  runners: readonly TemplateRunner[];
+  /** Identifies this process in attempt rows. */
+  workerId: string;
+  /** Attempts this worker runs at once (global worker-slot limit of the node). */
+  slots?: number;
+  leaseMs?: number;
+  /** How often to look for work when nothing woke the worker. */
+  pollMs?: number;
+  random?: () => number;
+}
+
+/** Why an attempt's signal was aborted. */
+class DeadlineExceeded extends Error {
+  constructor(readonly deadline: number) {
+    super(`run deadline ${new Date(deadline).toISOString()} passed`);
+  }
+}
+class LeaseLost extends Error {
+  constructor() {
+    super('the attempt lost its lease (cancelled, expired or taken over)');
+  }
+}
+class Released extends Error {
+  constructor() {
+    super('released on shutdown');
+  }
+}
+
+interface LiveAttempt {
+  runId: string;
+  attempt: number;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Claims queued runs and carries out their attempts (DESIGN.md invariant 3): each attempt holds
+ * a lease renewed by heartbeat; an attempt that lost its lease stops and cannot write its result.
+ */
+export class Worker {
+  private readonly opts: Required<WorkerOptions>;
+  private readonly runners: Map<TemplateKind, TemplateRunner>;
+  private readonly live = new Map<string, LiveAttempt>();
+  private wakeController = new AbortController();
+  private claiming = true;
+
+  constructor(options: WorkerOptions) {
+    this.opts = { slots: 4, leaseMs: 30_000, pollMs: 1_000, random: Math.random, ...options };
+    this.runners = new Map(options.runners.map((r) => [r.kind, r]));
+  }
+
+  get activeAttempts(): number {
+    return this.live.size;
+  }
+
+  wake(): void {
+    this.wakeController.abort();
+  }
+
+  /** Resolves when every attempt started so far has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.live.size > 0) await Promise.all([...this.live.values()].map((l) => l.done));
+  }
+
+  /** Claims and starts as many runs as free slots allow; returns how many started. */
+  async poll(): Promise<number> {
+    const { store, clock } = this.opts;
+    const now = clock.now();
+    const expired = await store.runs.expireLeases(now);
+    for (const e of expired) this.opts.logger.warn({ runId: e.runId, attempt: e.attempt, requeued: e.requeued }, 'attempt lease expired: marked lost');
+    const free = this.opts.slots - this.live.size;
+    if (!this.claiming || free <= 0) return 0;
+    const claimed = await store.runs.claim({ workerId: this.opts.workerId, limit: free, leaseMs: this.opts.leaseMs }, now);
+    for (const c of claimed) this.start(c);
+    return claimed.length;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && this.claiming) {
+      try {
+        await this.poll();
+      } catch (error) {
+        this.opts.logger.error({ err: error }, 'worker poll failed');
+      }
+      if (this.wakeController.signal.aborted) this.wakeController = new AbortController();
+      await this.opts.clock.sleep(this.opts.pollMs, AbortSignal.any([signal, this.wakeController.signal])).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Graceful shutdown: stop claiming, let live attempts finish within `graceMs`, then release the
+   * rest so another node (or the next start) retries them.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.claiming = false;
+    this.wake();
+    const all = Promise.all([...this.live.values()].map((l) => l.done));
+    const ac = new AbortController();
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      this.opts.clock.sleep(graceMs, ac.signal).then(() => true, () => false),
+    ]);
+    ac.abort();
+    if (timedOut) {
+      for (const l of this.live.values()) l.abort.abort(new Released());
+      await all;
+    }
+  }
+
+  private start(claimed: ClaimedRun): void {
+    const abort = new AbortController();
+    const entry: LiveAttempt = { runId: claimed.run.id, attempt: claimed.attempt.number, abort, done: Promise.resolve() };
+    entry.done = this.execute(claimed, abort)
+      .catch((error) => this.opts.logger.error({ err: error, runId: claimed.run.id }, 'attempt bookkeeping failed'))
+      .finally(() => {
+        this.live.delete(claimed.run.id);
+        this.wake();
+      });
+    this.live.set(claimed.run.id, entry);
+  }
+
+  private async execute({ run, attempt }: ClaimedRun, abort: AbortController): Promise<void> {
+    const { store, clock } = this.opts;
+    const log = this.opts.logger.child({ runId: run.id, scheduleId: run.scheduleId, attempt: attempt.number });
+    const policies = await this.policiesFor(run.orgId, run.scheduleId);
+    const deadline = run.deadline ?? (run.startedAt ?? attempt.startedAt) + policies.timeoutMs;
+    const stopTimers = new AbortController();
+
+    // Deadline and heartbeat run on the injected clock so tests can drive them.
+    void clock.sleep(deadline - clock.now(), stopTimers.signal).then(
+      () => abort.abort(new DeadlineExceeded(deadline)),
+      () => undefined,
+    );
+    void (async () => {
+      const every = Math.max(10, Math.floor(this.opts.leaseMs / 3));
+      while (!stopTimers.signal.aborted) {
+        await clock.sleep(every, stopTimers.signal);
+        const alive = await store.runs.heartbeat(run.id, attempt.number, this.opts.leaseMs, clock.now()).catch(() => true);
+        if (!alive) abort.abort(new LeaseLost());
+      }
+    })().catch(() => undefined);
+
+    let output: Json | undefined;
+    let failure: unknown;
+    try {
+      const template = await store.templates.get(run.orgId, run.templateId, run.templateVersion);
+      if (!template) throw new RunFailure(`template ${run.templateId} v${run.templateVersion} not found`, { kind: 'config', retryable: false });
+      const runner = this.runners.get(template.kind);
+      if (!runner) throw new RunFailure(`no runner for template kind ${template.kind} on this node`, { kind: 'config', retryable: false });
+      log.info({ templateId: run.templateId, kind: template.kind }, 'attempt started');
+      output = await abortable(
+        runner.run(template.definition, { runId: run.id, attempt: attempt.number, scheduleId: run.scheduleId, params: run.params, signal: abort.signal, log }),
+        abort.signal,
+      );
+    } catch (error) {
+      failure = abort.signal.aborted ? abort.signal.reason : error;
+    } finally {
+      stopTimers.abort();
+    }
+
+    const now = clock.now();
+    if (failure instanceof LeaseLost) {
+      log.warn('attempt stopped: lease lost; its result is discarded');
+      return;
+    }
+    if (failure instanceof Released) {
+      await store.runs.release(run.id, attempt.number, now);
+      log.info('attempt released on shutdown; the run is queued again');
+      return;
+    }
+    let accepted: boolean;
+    if (failure === undefined) {
+      accepted = await store.runs.completeAttempt({ runId: run.id, attempt: attempt.number, status: 'succeeded', output: output ?? null }, now);
+      log.info({ accepted }, 'attempt succeeded');
+    } else if (failure instanceof DeadlineExceeded) {
+      accepted = await store.runs.completeAttempt(
+        { runId: run.id, attempt: attempt.number, status: 'timed_out', error: { kind: 'timeout', message: failure.message, retryable: false } },
+        now,
+      );
+      log.warn({ accepted }, 'attempt timed out');
+    } else {
+      const error = toErrorRecord(failure);
+      const decision = decideRetry({
+        policy: { ...policies.retry, maxAttempts: run.maxAttempts },
+        attempt: attempt.number,
+        retryable: error.retryable,
+        now,
+        deadline,
+        random: this.opts.random,
+      });
+      accepted = await store.runs.completeAttempt(
+        { runId: run.id, attempt: attempt.number, status: 'failed', error, retryAt: decision.retry ? decision.at : null },
+        now,
+      );
+      log.warn({ accepted, error, retry: decision }, 'attempt failed');
+    }
+    if (!accepted) log.warn('result rejected: a newer attempt or a cancel superseded this one');
+  }
+
+  private async policiesFor(orgId: string, scheduleId: string | null): Promise<ResolvedPolicies> {
+    const schedule = scheduleId ? await this.opts.store.schedules.get(orgId, scheduleId) : null;
+    return resolvePolicies(schedule?.policies ?? {}, null);
+  }
+}
+
+/** Settles with the signal's reason as soon as it aborts, even if the work ignores the signal. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
