@@ -58,6 +58,8 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
+      // Nothing to wait for: a deadline already behind the fake time must still fire.
+      if (ms <= 0) return void setImmediate(resolve);
       const sleeper: Sleeper = {
         wakeAt: this.current + Math.max(0, ms),
         seq: this.seq++,

@@ -22,6 +22,8 @@ export interface SchedulerOptions {
 
 export interface TickResult {
   schedules: number;
+  /** Schedules that could not fire (they stay due). */
+  errors: number;
   queued: number;
   skipped: number;
   missed: number;
@@ -62,7 +64,7 @@ export class Scheduler {
 
   /** Fires everything due now. Returns when no schedule is due. */
   async tick(): Promise<TickResult> {
-    const result: TickResult = { schedules: 0, queued: 0, skipped: 0, missed: 0 };
+    const result: TickResult = { schedules: 0, errors: 0, queued: 0, skipped: 0, missed: 0 };
     for (;;) {
       const now = this.clock.now();
       const due = await this.store.schedules.due(now, this.batchSize);
@@ -78,6 +80,7 @@ export class Scheduler {
           result.skipped += fired.skipped;
           result.missed += fired.missed;
         } catch (error) {
+          result.errors++;
           this.log.error({ err: error, scheduleId: schedule.id }, 'schedule could not fire; it stays due and is retried next tick');
         }
       }
@@ -89,14 +92,19 @@ export class Scheduler {
   /** Runs ticks until aborted, sleeping until the next due instant. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      let failing = false;
       try {
-        await this.tick();
+        failing = (await this.tick()).errors > 0;
       } catch (error) {
+        failing = true;
         this.log.error({ err: error }, 'scheduler tick failed');
       }
       const now = this.clock.now();
       const next = await this.store.schedules.nextDueAt().catch(() => null);
-      const sleepMs = Math.min(this.maxSleepMs, next === null ? this.maxSleepMs : Math.max(0, next - now));
+      // A schedule that cannot fire stays due; back off instead of spinning on it.
+      const sleepMs = failing
+        ? this.maxSleepMs
+        : Math.min(this.maxSleepMs, next === null ? this.maxSleepMs : Math.max(0, next - now));
       if (this.wakeController.signal.aborted) this.wakeController = new AbortController();
       const wakeOrStop = AbortSignal.any([signal, this.wakeController.signal]);
       await this.clock.sleep(sleepMs, wakeOrStop).catch(() => undefined);

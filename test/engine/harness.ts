@@ -109,3 +109,15 @@ export async function allRuns(store: Store, scheduleId?: string) {
   }
   return out.sort((a, b) => a.nominalTime - b.nominalTime);
 }
+
+/**
+ * Waits (in real time, bounded) until real I/O has reached a point, e.g. the target received a
+ * request, so the fake clock is only moved once the code under test is parked on it.
+ */
+export async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
