@@ -1,0 +1,20 @@
+/** What a command needs from the outside world, injected so tests can run commands in-process. */
+export interface CliContext {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Current instant, epoch milliseconds (the default for --from and the like). */
+  now(): number;
+}
+
+export function processContext(): CliContext {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    now: () => Date.now(),
+  };
+}
+
+/** A bad command line: reported as one line on stderr, exit status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,69 @@
+/** `agentcron schedules …`: commands about schedules. */
+import { Option, type Command } from 'commander';
+import { formatUtc, nextOccurrences, parseInstant, parseSpec, type Occurrence, type ScheduleSpecInput } from '../spec/index.js';
+import { UsageError, type CliContext } from './context.js';
+import { formatTable } from './table.js';
+
+export function registerSchedulesCommands(program: Command, ctx: CliContext): void {
+  const schedules = program.command('schedules').description('work with schedules');
+
+  schedules
+    .command('preview')
+    .description('show the next occurrences of a cron or interval spec, with DST shifts marked')
+    .option('--cron <expr>', 'cron expression: 5 fields, or 6 with seconds first')
+    .option('--every <duration>', 'interval, e.g. 90s, 15m, 6h, 1d')
+    .option('--phase <duration>', 'offset of the --every grid from the Unix epoch')
+    .option('--tz <zone>', 'IANA time zone', 'UTC')
+    .option('--from <iso>', 'first instant to consider (inclusive); without an offset it is local to --tz (default: now)')
+    .option('--count <n>', 'how many occurrences, 1-1000', '10')
+    .addOption(new Option('--dst-gap <policy>', 'fixed times in a spring-forward gap').choices(['shift', 'skip']).default('shift'))
+    .addOption(new Option('--dst-overlap <policy>', 'fixed times in a fall-back overlap').choices(['once', 'twice']).default('once'))
+    .option('--json', 'print JSON instead of a table')
+    .action((opts: PreviewOptions) => preview(opts, ctx));
+}
+
+interface PreviewOptions {
+  cron?: string;
+  every?: string;
+  phase?: string;
+  tz: string;
+  from?: string;
+  count: string;
+  dstGap: 'shift' | 'skip';
+  dstOverlap: 'once' | 'twice';
+  json?: boolean;
+}
+
+const DST_NOTE: Record<NonNullable<Occurrence['dst']>, string> = {
+  shifted: 'shifted (gap)',
+  repeated: 'repeated (overlap)',
+};
+
+function preview(opts: PreviewOptions, ctx: CliContext): void {
+  if (opts.cron === undefined && opts.every === undefined) throw new UsageError('one of --cron or --every is required');
+  if (opts.cron !== undefined && opts.every !== undefined) throw new UsageError('--cron and --every cannot be used together');
+  if (opts.phase !== undefined && opts.every === undefined) throw new UsageError('--phase only applies to --every');
+  if (!/^\d+$/.test(opts.count) || Number(opts.count) < 1 || Number(opts.count) > 1000) {
+    throw new UsageError(`--count must be a whole number from 1 to 1000, got ${JSON.stringify(opts.count)}`);
+  }
+
+  const input: ScheduleSpecInput = { timezone: opts.tz, dstGap: opts.dstGap, dstOverlap: opts.dstOverlap };
+  if (opts.cron !== undefined) input.cron = opts.cron;
+  if (opts.every !== undefined) input.every = opts.every;
+  if (opts.phase !== undefined) input.phase = opts.phase;
+  const spec = parseSpec(input);
+
+  const from = opts.from === undefined ? ctx.now() : parseInstant('--from', opts.from, spec.timezone);
+
+  const occurrences = nextOccurrences(spec, from - 1, Number(opts.count));
+  if (opts.json) {
+    ctx.stdout(`${JSON.stringify(occurrences.map((o) => ({ nominal: formatUtc(o.nominal), local: o.local, dst: o.dst })), null, 2)}\n`);
+    return;
+  }
+  ctx.stdout(
+    formatTable(
+      ['UTC', `LOCAL (${spec.timezone})`, 'DST'],
+      occurrences.map((o) => [formatUtc(o.nominal), o.local, o.dst ? DST_NOTE[o.dst] : '']),
+    ),
+  );
+}
