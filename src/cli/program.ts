@@ -6,10 +6,18 @@
 import { Command, CommanderError } from 'commander';
 import { SpecError } from '../spec/index.js';
 import { processContext, UsageError, type CliContext } from './context.js';
+import { registerOperationCommands } from './operations.js';
+import { registerRunsCommands } from './runs.js';
 import { registerSchedulesCommands } from './schedules.js';
+import { registerServeCommands } from './serve.js';
 import { packageVersion } from './version.js';
 
-const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerSchedulesCommands];
+const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
+  registerServeCommands,
+  registerSchedulesCommands,
+  registerRunsCommands,
+  registerOperationCommands,
+];
 
 export function buildProgram(ctx: CliContext = processContext()): Command {
   const program = new Command()

@@ -42,7 +42,7 @@ export function schedulePoliciesOf(s: ScheduleConfig): SchedulePolicies {
 }
 
 function definitionOf(t: TemplateConfig): Json {
-  const { id: _id, kind: _kind, ...definition } = t;
+  const { id: _id, kind: _kind, description: _description, ...definition } = t;
   return definition as Json;
 }
 

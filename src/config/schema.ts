@@ -1,7 +1,14 @@
 import { z } from 'zod';
+import { parseDuration } from '../spec/index.js';
 
 /** `agentcron.yaml`: templates and schedules as code, applied idempotently. */
-const Duration = z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/, 'a duration such as 500ms, 90s, 15m, 6h or 1d');
+const Duration = z.string().check((ctx) => {
+  try {
+    parseDuration(ctx.value);
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: (error as Error).message });
+  }
+});
 const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore (max 128)');
 
 export const TemplateConfigSchema = z

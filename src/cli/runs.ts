@@ -1,0 +1,105 @@
+/** `agentcron runs …`: inspect runs. */
+import type { Command } from 'commander';
+import type { Run, RunStatus } from '../store/types.js';
+import { UsageError, type CliContext } from './context.js';
+import { DEFAULT_ORG, usingStore, withDbOption, type DbOptions } from './store-option.js';
+import { formatTable } from './table.js';
+
+const STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'missed'];
+
+export function registerRunsCommands(program: Command, ctx: CliContext): void {
+  const runs = program.command('runs').description('inspect runs');
+  withDbOption(
+    runs
+      .command('ls')
+      .description('list runs, newest occurrence first')
+      .option('--schedule <id>', 'only runs of this schedule')
+      .option('--status <statuses>', `comma-separated: ${STATUSES.join(', ')}`)
+      .option('--limit <n>', 'at most this many runs (1-10000)', '50')
+      .option('--json', 'print a JSON array of runs'),
+  ).action((opts: ListOptions) => listRuns(opts, ctx));
+}
+
+interface ListOptions extends DbOptions {
+  schedule?: string;
+  status?: string;
+  limit: string;
+  json?: boolean;
+}
+
+async function listRuns(opts: ListOptions, ctx: CliContext): Promise<void> {
+  const status = opts.status?.split(',').map((s) => s.trim());
+  const unknown = status?.filter((s) => !STATUSES.includes(s as RunStatus)) ?? [];
+  if (unknown.length > 0) throw new UsageError(`--status: unknown status ${unknown.join(', ')} (known: ${STATUSES.join(', ')})`);
+  const limit = Number(opts.limit);
+  if (!/^\d+$/.test(opts.limit) || limit < 1 || limit > 10_000) throw new UsageError(`--limit must be a whole number from 1 to 10000, got ${JSON.stringify(opts.limit)}`);
+
+  const runs = await usingStore(opts, async (store) => {
+    const out: Run[] = [];
+    let cursor: string | undefined;
+    while (out.length < limit) {
+      const page = await store.runs.list({
+        orgId: DEFAULT_ORG,
+        ...(opts.schedule ? { scheduleId: opts.schedule } : {}),
+        ...(status ? { status: status as RunStatus[] } : {}),
+        limit: Math.min(1000, limit - out.length),
+        ...(cursor ? { cursor } : {}),
+      });
+      out.push(...page.runs);
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    return out;
+  });
+
+  if (opts.json) {
+    ctx.stdout(`${JSON.stringify(runs.map(runJson), null, 2)}\n`);
+    return;
+  }
+  ctx.stdout(
+    formatTable(
+      ['RUN', 'SCHEDULE', 'NOMINAL (UTC)', 'TRIGGER', 'STATUS', 'ATTEMPTS', 'DURATION', 'ERROR / REASON'],
+      runs.map((r) => [
+        r.id,
+        r.scheduleId ?? '-',
+        iso(r.nominalTime) ?? '',
+        r.trigger,
+        r.status,
+        String(r.attempts),
+        r.startedAt !== null && r.finishedAt !== null ? `${r.finishedAt - r.startedAt}ms` : '',
+        (errorMessage(r) ?? r.reason ?? '').slice(0, 80),
+      ]),
+    ),
+  );
+}
+
+/** The stable JSON shape of a run on the command line (instants as ISO 8601 UTC). */
+export function runJson(r: Run) {
+  return {
+    id: r.id,
+    scheduleId: r.scheduleId,
+    templateId: r.templateId,
+    templateVersion: r.templateVersion,
+    nominalTime: iso(r.nominalTime),
+    trigger: r.trigger,
+    status: r.status,
+    reason: r.reason,
+    attempts: r.attempts,
+    maxAttempts: r.maxAttempts,
+    availableAt: iso(r.availableAt),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    output: r.output,
+    error: r.error,
+    backfillId: r.backfillId,
+  };
+}
+
+function iso(t: number | null): string | null {
+  return t === null ? null : new Date(t).toISOString();
+}
+
+function errorMessage(r: Run): string | null {
+  const e = r.error as { message?: unknown } | null;
+  return e && typeof e.message === 'string' ? e.message : null;
+}
