@@ -1,10 +1,12 @@
 /**
  * The `agentcron` command tree. Each command group lives in its own module and registers itself
  * here; `runCli` turns every failure into an exit status: 2 for a bad command line or spec (one
- * line on stderr), 1 for anything else.
+ * line on stderr; also for an invalid config file or an unknown id), 1 for anything else.
  */
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.js';
 import { SpecError } from '../spec/index.js';
+import { NotFoundError } from '../store/store.js';
 import { processContext, UsageError, type CliContext } from './context.js';
 import { registerOperationCommands } from './operations.js';
 import { registerRunsCommands } from './runs.js';
@@ -52,7 +54,7 @@ export async function runCli(args: readonly string[], ctx: CliContext = processC
       ctx.stderr(`${oneLine(err.message.startsWith('error:') ? err.message : `error: ${err.message}`)}\n`);
       return 2;
     }
-    if (err instanceof UsageError || err instanceof SpecError) {
+    if (err instanceof UsageError || err instanceof SpecError || err instanceof ConfigError || err instanceof NotFoundError) {
       ctx.stderr(`error: ${oneLine(err.message)}\n`);
       return 2;
     }

@@ -1,0 +1,180 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+import { openStore } from '../../src/store/open.js';
+
+const NOW = Date.parse('2026-03-07T12:00:00Z');
+
+let dir: string;
+let db: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'agentcron-cli-'));
+  db = join(dir, 'agentcron.db');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), now: () => NOW });
+  return { code, out, err };
+}
+
+function config(text: string): string {
+  const file = join(dir, 'agentcron.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+const BASIC = `
+templates:
+  - id: check
+    kind: http
+    request: { url: "{{ params.url }}" }
+schedules:
+  - id: every-10s
+    template: check
+    params: { url: "http://127.0.0.1:9/health" }
+    every: 10s
+  - id: hourly
+    template: check
+    params: { url: "http://127.0.0.1:9/hourly" }
+    cron: "0 * * * *"
+    timezone: Europe/London
+`;
+
+describe('agentcron apply', () => {
+  it('prints the plan, applies it, and a second apply changes nothing', async () => {
+    const file = config(BASIC);
+    const first = await run('apply', '-f', file, '--db', db);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/create\s+template\s+check/);
+    expect(first.out).toMatch(/create\s+schedule\s+hourly/);
+    expect(first.out).toContain('3 change(s) applied');
+    const second = await run('apply', '-f', file, '--db', db);
+    expect(second.out).toContain('0 change(s) applied');
+    const store = await openStore(db);
+    try {
+      const s = await store.schedules.get('default', 'every-10s');
+      expect(s).toMatchObject({ nextNominalTime: NOW, spec: { every: '10s' } });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('--dry-run writes nothing; --prune deletes what the file no longer lists', async () => {
+    const file = config(BASIC);
+    expect((await run('apply', '-f', file, '--db', db, '--dry-run')).out).toContain('dry run: nothing written');
+    expect(JSON.parse((await run('runs', 'ls', '--db', db, '--json')).out)).toEqual([]);
+    await run('apply', '-f', file, '--db', db);
+    const smaller = config(BASIC.split('  - id: hourly')[0]!);
+    const pruned = await run('apply', '-f', smaller, '--db', db, '--prune');
+    expect(pruned.out).toMatch(/delete\s+schedule\s+hourly/);
+  });
+
+  it('rejects a bad config with every problem and where it is, exit 2, nothing written', async () => {
+    const file = config(`
+templates:
+  - id: check
+    kind: http
+    request: { url: "x", method: FETCH }
+schedules:
+  - id: a
+    template: check
+    cron: "61 * * * *"
+  - id: b
+    template: missing
+    every: 1.5h
+  - id: c
+    template: check
+    every: 10s
+    timezone: Mars/Olympus
+`);
+    const r = await run('apply', '-f', file, '--db', db);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('schedules[1].every');
+    const again = config(`
+templates:
+  - id: check
+    kind: http
+    request: { url: "x", method: FETCH }
+schedules:
+  - id: a
+    template: check
+    cron: "61 * * * *"
+  - id: b
+    template: missing
+    every: 10s
+  - id: c
+    template: check
+    every: 10s
+    timezone: Mars/Olympus
+`);
+    const r2 = await run('apply', '-f', again, '--db', db);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toContain('templates[0]');
+    expect(r2.err).toContain('method');
+    expect(r2.err).toMatch(/schedules\[0\]\.cron: .*minute.*61/);
+    expect(r2.err).toContain('schedules[1].template: no template with id missing');
+    expect(r2.err).toMatch(/schedules\[2\]\.timezone: .*Mars\/Olympus/);
+    const store = await openStore(db);
+    try {
+      expect(await store.templates.list('default')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('expands ${env:NAME} and names a missing variable', async () => {
+    const file = config(BASIC.replace('http://127.0.0.1:9/health', '${env:AGENTCRON_TEST_TARGET}/health'));
+    const r = await run('apply', '-f', file, '--db', db);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('AGENTCRON_TEST_TARGET is not set');
+  });
+});
+
+describe('agentcron trigger, backfill, runs ls', () => {
+  beforeEach(async () => {
+    expect((await run('apply', '-f', config(BASIC), '--db', db)).code).toBe(0);
+  });
+
+  it('trigger creates a manual run once per idempotency key; runs ls --json shows it', async () => {
+    const a = JSON.parse((await run('trigger', 'hourly', '--idempotency-key', 'deploy-42', '--db', db, '--json')).out);
+    const b = JSON.parse((await run('trigger', 'hourly', '--idempotency-key', 'deploy-42', '--db', db, '--json')).out);
+    expect(a.created).toBe(true);
+    expect(b).toMatchObject({ created: false, run: { id: a.run.id } });
+    const runs = JSON.parse((await run('runs', 'ls', '--db', db, '--json')).out);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({
+      id: a.run.id,
+      scheduleId: 'hourly',
+      nominalTime: '2026-03-07T12:00:00.000Z',
+      trigger: 'manual',
+      status: 'queued',
+      attempts: 0,
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+    });
+  });
+
+  it('backfill --dry-run lists occurrences in the local zone; a real backfill queues them', async () => {
+    const dry = await run('backfill', 'hourly', '--from', '2026-03-29T00:00', '--to', '2026-03-29T04:00', '--dry-run', '--db', db);
+    expect(dry.code).toBe(0);
+    // Europe/London springs forward at 01:00 local: 00:00, 02:00, 03:00 local are 00:00, 01:00, 02:00 UTC.
+    expect(dry.out).toContain('3 occurrence(s) would run');
+    const real = JSON.parse((await run('backfill', 'hourly', '--from', '2026-03-29T00:00Z', '--to', '2026-03-29T02:00Z', '--db', db, '--json')).out);
+    expect(real.runs.map((r: { trigger: string }) => r.trigger)).toEqual(['backfill', 'backfill']);
+    const ls = JSON.parse((await run('runs', 'ls', '--db', db, '--json', '--schedule', 'hourly')).out);
+    expect(ls).toHaveLength(2);
+  });
+
+  it('bad input exits 2 with a message naming it', async () => {
+    expect(await run('runs', 'ls', '--db', db, '--status', 'done')).toMatchObject({ code: 2, err: expect.stringContaining('unknown status done') });
+    expect(await run('trigger', 'nope', '--db', db)).toMatchObject({ code: 2, err: expect.stringContaining('schedule "nope" not found') });
+    expect(await run('backfill', 'hourly', '--from', 'yesterday', '--to', '2026-03-29T00:00Z', '--db', db)).toMatchObject({ code: 2, err: expect.stringContaining('--from') });
+    expect(await run('trigger', 'hourly', '--overlap', 'sometimes', '--db', db)).toMatchObject({ code: 2 });
+  });
+});
