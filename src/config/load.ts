@@ -23,7 +23,7 @@ export function expandEnv(text: string, env: NodeJS.ProcessEnv, file: string): s
     return v ?? '';
   });
   if (missing.length > 0) {
-    throw new ConfigError(file, missing.map((name) => ({ path: '', message: `environment variable ${name} is not set (referenced as \${env:${name}})` })));
+    throw new ConfigError(file, [...new Set(missing)].map((name) => ({ path: '', message: `environment variable ${name} is not set (referenced as \${env:${name}})` })));
   }
   return out;
 }

@@ -178,3 +178,16 @@ describe('agentcron trigger, backfill, runs ls', () => {
     expect(await run('trigger', 'hourly', '--overlap', 'sometimes', '--db', db)).toMatchObject({ code: 2 });
   });
 });
+
+describe('agentcron schedules ls, get, pause, resume', () => {
+  it('pauses with a note and resumes', async () => {
+    await run('apply', '-f', config(BASIC), '--db', db);
+    expect((await run('schedules', 'pause', 'hourly', '--note', 'vendor maintenance', '--db', db)).out).toBe('hourly paused: vendor maintenance\n');
+    const ls = await run('schedules', 'ls', '--db', db);
+    expect(ls.out).toMatch(/hourly\s+check\s+0 \* \* \* \*\s+Europe\/London\s+2026-03-07T12:00:00Z\s+paused: vendor maintenance/);
+    expect(JSON.parse((await run('schedules', 'get', 'hourly', '--db', db)).out)).toMatchObject({ paused: true, pauseNote: 'vendor maintenance' });
+    expect((await run('schedules', 'resume', 'hourly', '--db', db)).out).toBe('hourly resumed\n');
+    expect(JSON.parse((await run('schedules', 'ls', '--db', db, '--json')).out).map((s: { paused: boolean }) => s.paused)).toEqual([false, false]);
+    expect(await run('schedules', 'pause', 'nope', '--db', db)).toMatchObject({ code: 2, err: expect.stringContaining('"nope" not found') });
+  });
+});
