@@ -75,7 +75,7 @@ describe('agentcron apply', () => {
   });
 
   it('rejects a bad config with every problem and where it is, exit 2, nothing written', async () => {
-    const file = config(`
+    const bad = (every: string) => `
 templates:
   - id: check
     kind: http
@@ -86,32 +86,18 @@ schedules:
     cron: "61 * * * *"
   - id: b
     template: missing
-    every: 1.5h
+    every: ${every}
   - id: c
     template: check
     every: 10s
     timezone: Mars/Olympus
-`);
-    const r = await run('apply', '-f', file, '--db', db);
+`;
+    // Shape errors (the file's schema) are reported first…
+    const r = await run('apply', '-f', config(bad('1.5h')), '--db', db);
     expect(r.code).toBe(2);
     expect(r.err).toContain('schedules[1].every');
-    const again = config(`
-templates:
-  - id: check
-    kind: http
-    request: { url: "x", method: FETCH }
-schedules:
-  - id: a
-    template: check
-    cron: "61 * * * *"
-  - id: b
-    template: missing
-    every: 10s
-  - id: c
-    template: check
-    every: 10s
-    timezone: Mars/Olympus
-`);
+    // …then everything the schema cannot see, all at once.
+    const again = config(bad('10s'));
     const r2 = await run('apply', '-f', again, '--db', db);
     expect(r2.code).toBe(2);
     expect(r2.err).toContain('templates[0]');

@@ -2,7 +2,7 @@ import type { Queryable, Row, SqlValue } from '../db.js';
 import { ConflictError } from '../store.js';
 import type { DeliveryRepo, DeliveryResult, NewDelivery } from '../store.js';
 import type { Delivery, DeliveryAttempt, DeliveryStatus, Instant } from '../types.js';
-import { forUpdate, fromJson, inTransaction, num, numOrNull, placeholders, strOrNull, toJson } from './util.js';
+import { Filters, forUpdate, fromJson, inTransaction, num, numOrNull, strOrNull, toJson } from './util.js';
 
 const DEFAULT_LIST_LIMIT = 100;
 /** Rows per INSERT: 10 parameters each, well below SQLite's and PostgreSQL's parameter limits. */
@@ -177,33 +177,17 @@ export class SqlDeliveryRepo implements DeliveryRepo {
     to?: Instant;
     limit?: number;
   }): Promise<Delivery[]> {
-    const where = ['org_id = ?'];
-    const params: SqlValue[] = [filter.orgId];
-    if (filter.status) {
-      if (filter.status.length === 0) return [];
-      where.push(`status IN (${placeholders(filter.status.length)})`);
-      params.push(...filter.status);
-    }
-    if (filter.destinationId !== undefined) {
-      where.push('destination_id = ?');
-      params.push(filter.destinationId);
-    }
-    if (filter.runId !== undefined) {
-      where.push('run_id = ?');
-      params.push(filter.runId);
-    }
-    if (filter.from !== undefined) {
-      where.push('created_at >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      where.push('created_at < ?');
-      params.push(filter.to);
-    }
-    params.push(filter.limit ?? DEFAULT_LIST_LIMIT);
+    const where = new Filters()
+      .where('org_id = ?', filter.orgId)
+      .in('status', filter.status)
+      .where('destination_id = ?', filter.destinationId)
+      .where('run_id = ?', filter.runId)
+      .where('created_at >= ?', filter.from)
+      .where('created_at < ?', filter.to);
+    if (where.matchesNothing) return [];
     const rows = await this.db.query(
-      `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
-      params,
+      `SELECT * FROM deliveries WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      [...where.params, filter.limit ?? DEFAULT_LIST_LIMIT],
     );
     return rows.map(toDelivery);
   }

@@ -1,8 +1,8 @@
 import { newId } from '../ids.js';
-import type { Queryable, Row, SqlValue } from '../db.js';
+import type { Queryable, Row } from '../db.js';
 import type { IncidentRepo } from '../store.js';
 import type { Incident, IncidentStatus, Instant, Json } from '../types.js';
-import { fromJson, num, numOrNull, toJson } from './util.js';
+import { Filters, fromJson, num, numOrNull, toJson } from './util.js';
 
 const DEFAULT_LIST_LIMIT = 100;
 /** How often `open` retries when the open incident it collided with was resolved meanwhile. */
@@ -92,20 +92,10 @@ export class SqlIncidentRepo implements IncidentRepo {
     orgId: string,
     filter: { status?: IncidentStatus; scheduleId?: string; limit?: number } = {},
   ): Promise<Incident[]> {
-    const where = ['org_id = ?'];
-    const params: SqlValue[] = [orgId];
-    if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.scheduleId !== undefined) {
-      where.push('schedule_id = ?');
-      params.push(filter.scheduleId);
-    }
-    params.push(filter.limit ?? DEFAULT_LIST_LIMIT);
+    const where = new Filters().where('org_id = ?', orgId).where('status = ?', filter.status).where('schedule_id = ?', filter.scheduleId);
     const rows = await this.db.query(
-      `SELECT * FROM incidents WHERE ${where.join(' AND ')} ORDER BY opened_at DESC, id DESC LIMIT ?`,
-      params,
+      `SELECT * FROM incidents WHERE ${where.sql} ORDER BY opened_at DESC, id DESC LIMIT ?`,
+      [...where.params, filter.limit ?? DEFAULT_LIST_LIMIT],
     );
     return rows.map(toIncident);
   }

@@ -1,4 +1,4 @@
-import type { Queryable, Row, SqlValue } from '../db.js';
+import type { Queryable, Row } from '../db.js';
 import { newId } from '../ids.js';
 import {
   ConflictError,
@@ -10,6 +10,7 @@ import {
 } from '../store.js';
 import type { Attempt, AttemptStatus, Instant, Json, Run, RunStatus, RunTrigger } from '../types.js';
 import {
+  Filters,
   first,
   forUpdate,
   fromJson,
@@ -198,39 +199,20 @@ export class SqlRunRepo implements RunRepo {
   }
 
   async list(filter: RunFilter): Promise<{ runs: Run[]; nextCursor: string | null }> {
-    const where: string[] = ['org_id = ?'];
-    const params: SqlValue[] = [filter.orgId];
-    if (filter.scheduleId !== undefined) {
-      where.push('schedule_id = ?');
-      params.push(filter.scheduleId);
-    }
-    if (filter.status !== undefined) {
-      if (filter.status.length === 0) return { runs: [], nextCursor: null };
-      where.push(`status IN (${placeholders(filter.status.length)})`);
-      params.push(...filter.status);
-    }
-    if (filter.trigger !== undefined) {
-      if (filter.trigger.length === 0) return { runs: [], nextCursor: null };
-      where.push(`triggered_by IN (${placeholders(filter.trigger.length)})`);
-      params.push(...filter.trigger);
-    }
-    if (filter.from !== undefined) {
-      where.push('nominal_time >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      where.push('nominal_time < ?');
-      params.push(filter.to);
-    }
-    if (filter.cursor) {
-      const c = decodeCursor(filter.cursor);
-      where.push('(nominal_time < ? OR (nominal_time = ? AND id < ?))');
-      params.push(c.t, c.t, c.id);
-    }
+    const cursor = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    const where = new Filters()
+      .where('org_id = ?', filter.orgId)
+      .where('schedule_id = ?', filter.scheduleId)
+      .in('status', filter.status)
+      .in('triggered_by', filter.trigger)
+      .where('nominal_time >= ?', filter.from)
+      .where('nominal_time < ?', filter.to)
+      .where('(nominal_time < ? OR (nominal_time = ? AND id < ?))', cursor?.t, cursor?.t ?? 0, cursor?.id ?? '');
+    if (where.matchesNothing) return { runs: [], nextCursor: null };
     const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? DEFAULT_PAGE)), MAX_PAGE);
     const rows = await this.db.query(
-      `SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY nominal_time DESC, id DESC LIMIT ?`,
-      [...params, limit + 1],
+      `SELECT * FROM runs WHERE ${where.sql} ORDER BY nominal_time DESC, id DESC LIMIT ?`,
+      [...where.params, limit + 1],
     );
     const runs = rows.slice(0, limit).map(rowToRun);
     const last = runs[runs.length - 1];

@@ -1,4 +1,4 @@
-import type { Db, Queryable, Row } from '../db.js';
+import type { Db, Queryable, Row, SqlValue } from '../db.js';
 import type { Json } from '../types.js';
 
 /** Runs `fn` in a transaction: a new one on a Db, or the caller's when `db` is already in one. */
@@ -70,4 +70,34 @@ function sortKeys(value: Json): Json {
     return out;
   }
   return value;
+}
+
+/**
+ * Builds a WHERE clause from optional filters, as listings take them: an `undefined` value
+ * leaves its condition out; a list becomes `column IN (…)`, and an empty list matches nothing
+ * (`matchesNothing`, so callers can return early without a query).
+ */
+export class Filters {
+  private readonly clauses: string[] = [];
+  readonly params: SqlValue[] = [];
+  matchesNothing = false;
+
+  /** `sql` holds one `?` per value; skipped when `value` is undefined. */
+  where(sql: string, value: SqlValue | undefined, ...more: SqlValue[]): this {
+    if (value === undefined) return this;
+    this.clauses.push(sql);
+    this.params.push(value, ...more);
+    return this;
+  }
+
+  in(column: string, values: readonly SqlValue[] | undefined): this {
+    if (values === undefined) return this;
+    if (values.length === 0) this.matchesNothing = true;
+    else this.where(`${column} IN (${placeholders(values.length)})`, ...(values as [SqlValue, ...SqlValue[]]));
+    return this;
+  }
+
+  get sql(): string {
+    return this.clauses.length > 0 ? this.clauses.join(' AND ') : '1 = 1';
+  }
 }
