@@ -119,3 +119,31 @@ export class FakeClock implements Clock {
 async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
 }
+
+/**
+ * Aborts when any of `signals` does. Unlike `AbortSignal.any`, the combined signal is held by
+ * listeners on its sources, so it cannot be collected while a sleep waits on it; `dispose`
+ * removes those listeners once the wait is over.
+ */
+export function eitherSignal(...signals: AbortSignal[]): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const listeners = signals.map((source) => {
+    const onAbort = () => controller.abort(source.reason);
+    if (source.aborted) controller.abort(source.reason);
+    else source.addEventListener('abort', onAbort, { once: true });
+    return () => source.removeEventListener('abort', onAbort);
+  });
+  return { signal: controller.signal, dispose: () => listeners.forEach((remove) => remove()) };
+}
+
+/** Sleeps on `clock` until `ms` pass or any signal aborts; never rejects. */
+export async function sleepUnlessWoken(clock: Clock, ms: number, ...signals: AbortSignal[]): Promise<void> {
+  const either = eitherSignal(...signals);
+  try {
+    await clock.sleep(ms, either.signal);
+  } catch {
+    // woken or stopped: the caller's loop decides what comes next
+  } finally {
+    either.dispose();
+  }
+}

@@ -26,7 +26,6 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
-    this.scheduler = new Scheduler({ store: options.store, clock: options.clock, logger: options.logger });
     this.worker = new Worker({
       store: options.store,
       clock: options.clock,
@@ -37,6 +36,7 @@ export class Engine {
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     });
+    this.scheduler = new Scheduler({ store: options.store, clock: options.clock, logger: options.logger, onQueued: () => this.worker.wake() });
   }
 
   start(): void {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import { sleepUnlessWoken, type Clock } from '../clock.js';
 import { planCatchup } from '../policy/catchup.js';
 import { decideOverlap, type ActiveRun } from '../policy/overlap.js';
 import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
@@ -18,6 +18,8 @@ export interface SchedulerOptions {
   chunkSize?: number;
   /** Longest sleep between ticks: a bound on how long a schedule created elsewhere waits. */
   maxSleepMs?: number;
+  /** Called after a tick queued runs, so a worker in the same process claims them at once. */
+  onQueued?: () => void;
 }
 
 export interface TickResult {
@@ -46,6 +48,7 @@ export class Scheduler {
   private readonly batchSize: number;
   private readonly chunkSize: number;
   private readonly maxSleepMs: number;
+  private readonly onQueued: () => void;
   private wakeController = new AbortController();
 
   constructor(options: SchedulerOptions) {
@@ -55,6 +58,7 @@ export class Scheduler {
     this.batchSize = options.batchSize ?? 200;
     this.chunkSize = options.chunkSize ?? 1000;
     this.maxSleepMs = options.maxSleepMs ?? 5_000;
+    this.onQueued = options.onQueued ?? (() => {});
   }
 
   /** Interrupts the sleep between ticks, e.g. after a schedule was created or resumed. */
@@ -79,6 +83,7 @@ export class Scheduler {
           result.queued += fired.queued;
           result.skipped += fired.skipped;
           result.missed += fired.missed;
+          if (fired.queued > 0) this.onQueued();
         } catch (error) {
           result.errors++;
           this.log.error({ err: error, scheduleId: schedule.id }, 'schedule could not fire; it stays due and is retried next tick');
@@ -92,6 +97,9 @@ export class Scheduler {
   /** Runs ticks until aborted, sleeping until the next due instant. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      // A fresh wake signal before ticking: a wake() during the tick cuts the next sleep short.
+      this.wakeController = new AbortController();
+      const woken = this.wakeController.signal;
       let failing = false;
       try {
         failing = (await this.tick()).errors > 0;
@@ -99,15 +107,18 @@ export class Scheduler {
         failing = true;
         this.log.error({ err: error }, 'scheduler tick failed');
       }
+      const next = await this.store.schedules.nextDueAt().catch((error: unknown) => {
+        this.log.error({ err: error }, 'could not read the next due time; sleeping the longest interval');
+        failing = true;
+        return null;
+      });
+      // Read after the query: time passes while it runs, and the sleep starts from now.
       const now = this.clock.now();
-      const next = await this.store.schedules.nextDueAt().catch(() => null);
       // A schedule that cannot fire stays due; back off instead of spinning on it.
       const sleepMs = failing
         ? this.maxSleepMs
         : Math.min(this.maxSleepMs, next === null ? this.maxSleepMs : Math.max(0, next - now));
-      if (this.wakeController.signal.aborted) this.wakeController = new AbortController();
-      const wakeOrStop = AbortSignal.any([signal, this.wakeController.signal]);
-      await this.clock.sleep(sleepMs, wakeOrStop).catch(() => undefined);
+      await sleepUnlessWoken(this.clock, sleepMs, signal, woken);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import { sleepUnlessWoken, type Clock } from '../clock.js';
 import { decideRetry } from '../policy/retry.js';
 import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
 import { RunFailure, toErrorRecord } from '../runtime/failure.js';
@@ -90,13 +90,15 @@ export class Worker {
 
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted && this.claiming) {
+      // A fresh wake signal before polling: a wake() during the poll cuts the next sleep short.
+      this.wakeController = new AbortController();
+      const woken = this.wakeController.signal;
       try {
         await this.poll();
       } catch (error) {
         this.opts.logger.error({ err: error }, 'worker poll failed');
       }
-      if (this.wakeController.signal.aborted) this.wakeController = new AbortController();
-      await this.opts.clock.sleep(this.opts.pollMs, AbortSignal.any([signal, this.wakeController.signal])).catch(() => undefined);
+      await sleepUnlessWoken(this.opts.clock, this.opts.pollMs, signal, woken);
     }
   }
 
@@ -218,6 +220,12 @@ export class Worker {
 
 /** Settles with the signal's reason as soon as it aborts, even if the work ignores the signal. */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The work is already running and usually rejects soon after an abort (fetch rejects with the
+  // signal's reason). When the signal was aborted before we got here (a run reclaimed after a
+  // crash whose deadline has passed: the deadline timer fires while the template is loaded), the
+  // early return below would leave that rejection unhandled, and Node exits on an unhandled
+  // rejection: every server that claimed such a run died (found by test/crash). Observe it.
+  work.catch(() => undefined);
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
