@@ -1,7 +1,7 @@
 import { nextOccurrence, parseSpec, SpecError } from '../spec/index.js';
 import type { ScheduleSpecInput } from '../spec/types.js';
 import type { TemplateRunner } from '../runtime/runner.js';
-import type { Store } from '../store/store.js';
+import { ConflictError, type Store } from '../store/store.js';
 import type { Json, Schedule, SchedulePolicies } from '../store/types.js';
 import { ConfigError } from './load.js';
 import type { Config, ScheduleConfig, TemplateConfig } from './schema.js';
@@ -85,8 +85,14 @@ export async function applyConfig(store: Store, config: Config, options: ApplyOp
   return store.transaction(async (tx) => {
     if (!(await tx.orgs.get(orgId))) {
       if (options.dryRun) return planOnly(tx, config, options);
-      await tx.orgs.create({ id: orgId, name: orgId }, now);
+      // Two nodes starting together may both get here; the second create is a no-op.
+      await tx.orgs.create({ id: orgId, name: orgId }, now).catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+      });
     }
+    // Writing this row first holds its lock until commit, so concurrent applies (several nodes
+    // starting with the same file) run one after the other and the later one finds no changes.
+    if (!options.dryRun) await tx.meta.set(`config.applied.${orgId}`, { at: now }, now);
     const plan: PlanStep[] = [];
     for (const t of config.templates) {
       const latest = await tx.templates.get(orgId, t.id);
