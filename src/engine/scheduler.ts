@@ -31,6 +31,8 @@ export interface TickResult {
   missed: number;
 }
 
+class CursorMoved extends Error {}
+
 /** The key that makes a scheduled run findable by its occurrence. */
 export function occurrenceKey(scheduleId: string, nominal: number): string {
   return `${scheduleId}@${new Date(nominal).toISOString()}`;
@@ -203,11 +205,15 @@ export class Scheduler {
         },
         now,
       );
-      if (!fired) return null;
+      // Another scheduler moved the cursor first: undo everything this tick did (cancels too).
+      if (!fired) throw new CursorMoved();
       if (runs.length > 0) {
         this.log.info({ scheduleId: schedule.id, queued, skipped, missed: missed.length, nextCursor }, 'schedule fired');
       }
       return { queued, skipped, missed: missed.length };
+    }).catch((error: unknown) => {
+      if (error instanceof CursorMoved) return null;
+      throw error;
     });
   }
 

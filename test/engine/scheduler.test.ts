@@ -167,4 +167,21 @@ describeContract('scheduler', (backend) => {
     expect(runs).toHaveLength(50);
     expect(new Set(runs.map((r) => `${r.scheduleId}@${r.nominalTime}`)).size).toBe(50);
   });
+
+  it('a scheduler that lost the race for a cursor undoes its cancels (cancel_other)', async () => {
+    const store = await backend().open();
+    await seedHttp(store);
+    await store.schedules.create(schedule('s1', { policies: { overlap: 'cancel_other' } }), T0);
+    const clock = new FakeClock(T0 + 10 * SEC);
+    const snapshot = (await store.schedules.get('o1', 's1'))!;
+    // Scheduler B fires the occurrence first.
+    await new Scheduler({ store, clock, logger: silentLogger() }).tick();
+    // Scheduler A still holds the schedule as it was before B's tick.
+    const stale = Object.create(store, {
+      schedules: { value: Object.assign(Object.create(store.schedules), { due: async () => [snapshot] }) },
+    }) as typeof store;
+    const lateA = await new Scheduler({ store: stale, clock, logger: silentLogger() }).tick();
+    expect(lateA.queued).toBe(0);
+    expect((await allRuns(store, 's1')).map((r) => r.status)).toEqual(['queued']);
+  });
 });
