@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { sleepUnlessWoken, type Clock } from '../clock.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { planCatchup } from '../policy/catchup.js';
 import { decideOverlap, type ActiveRun } from '../policy/overlap.js';
 import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
@@ -69,7 +70,7 @@ export class Scheduler {
   }
 
   /** Fires everything due now. Returns when no schedule is due. */
-  async tick(): Promise<TickResult> {
+  async tick(signal?: AbortSignal): Promise<TickResult> {
     const result: TickResult = { schedules: 0, errors: 0, queued: 0, skipped: 0, missed: 0 };
     for (;;) {
       const now = this.clock.now();
@@ -77,6 +78,10 @@ export class Scheduler {
       if (due.length === 0) return result;
       let progressed = false;
       for (const schedule of due) {
+        // Stop promptly on shutdown, and let timers, heartbeats and signals run between fires:
+        // with a synchronous driver (SQLite) a long tick would otherwise hold the event loop.
+        if (signal?.aborted) return result;
+        await yieldToEventLoop();
         try {
           const fired = await this.fireSchedule(schedule, now);
           if (!fired) continue;
@@ -104,7 +109,7 @@ export class Scheduler {
       const woken = this.wakeController.signal;
       let failing = false;
       try {
-        failing = (await this.tick()).errors > 0;
+        failing = (await this.tick(signal)).errors > 0;
       } catch (error) {
         failing = true;
         this.log.error({ err: error }, 'scheduler tick failed');
@@ -138,16 +143,13 @@ export class Scheduler {
     // Occurrences too old for the catch-up window are recorded as missed in chunks, without
     // planning, so a week-long outage of a per-second schedule stays bounded per transaction.
     const staleEnd = Math.min(oldestRunnable, now + 1);
-    const stale = cursor < staleEnd ? occurrencesBetween(spec, cursor, staleEnd, this.chunkSize) : null;
-    let nominals: number[];
-    let runnable: number[] = [];
-    if (stale && stale.occurrences.length > 0) {
-      nominals = stale.occurrences.map((o) => o.nominal);
-    } else {
-      const fresh = occurrencesBetween(spec, cursor, now + 1, this.chunkSize);
-      nominals = fresh.occurrences.map((o) => o.nominal);
-      runnable = nominals;
-    }
+    const stale = cursor < staleEnd ? occurrencesBetween(spec, cursor, staleEnd, this.chunkSize) : { occurrences: [], truncated: false };
+    // The fresh part is planned in the same call, so a scheduler that keeps falling behind
+    // still runs each schedule's latest occurrence instead of only recording misses.
+    const runnable = stale.truncated
+      ? []
+      : occurrencesBetween(spec, Math.max(cursor, staleEnd), now + 1, this.chunkSize).occurrences.map((o) => o.nominal);
+    const nominals = [...stale.occurrences.map((o) => o.nominal), ...runnable];
     const last = nominals.at(-1);
     const nextCursor = last === undefined ? (nextOccurrence(spec, now)?.nominal ?? null) : (nextOccurrence(spec, last)?.nominal ?? null);
     const plan = planCatchup({

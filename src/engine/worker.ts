@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { sleepUnlessWoken, type Clock } from '../clock.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { decideRetry } from '../policy/retry.js';
 import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
 import { RunFailure, toErrorRecord } from '../runtime/failure.js';
@@ -93,6 +94,7 @@ export class Worker {
       // A fresh wake signal before polling: a wake() during the poll cuts the next sleep short.
       this.wakeController = new AbortController();
       const woken = this.wakeController.signal;
+      await yieldToEventLoop();
       try {
         await this.poll();
       } catch (error) {

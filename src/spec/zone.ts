@@ -35,13 +35,21 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
  */
 export function canonicalZone(zone: string): string | null {
   if (typeof zone !== 'string' || zone.trim() === '') return null;
+  // Building an Intl formatter costs ~100 µs; every parseSpec asks, so remember the answers.
+  const known = canonicalZones.get(zone);
+  if (known !== undefined) return known;
+  let canonical: string | null;
   try {
     const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-    return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
+    canonical = resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
   } catch {
-    return null;
+    canonical = null;
   }
+  if (canonicalZones.size < 10_000) canonicalZones.set(zone, canonical);
+  return canonical;
 }
+
+const canonicalZones = new Map<string, string | null>();
 
 /** `Date.UTC` without its two-digit-year quirk (years 0–99 would mean 1900–1999). */
 export function utcFromFields(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
