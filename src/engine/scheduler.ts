@@ -21,6 +21,8 @@ export interface SchedulerOptions {
   maxSleepMs?: number;
   /** Called after a tick queued runs, so a worker in the same process claims them at once. */
   onQueued?: () => void;
+  /** Schedules fired at once (default: 8 on PostgreSQL, 1 on SQLite). */
+  parallelism?: number;
 }
 
 export interface TickResult {
@@ -52,6 +54,7 @@ export class Scheduler {
   private readonly chunkSize: number;
   private readonly maxSleepMs: number;
   private readonly onQueued: () => void;
+  private readonly parallelism: number;
   private wakeController = new AbortController();
 
   constructor(options: SchedulerOptions) {
@@ -62,6 +65,7 @@ export class Scheduler {
     this.chunkSize = options.chunkSize ?? 1000;
     this.maxSleepMs = options.maxSleepMs ?? 5_000;
     this.onQueued = options.onQueued ?? (() => {});
+    this.parallelism = Math.max(1, options.parallelism ?? (options.store.dialect === 'postgres' ? 8 : 1));
   }
 
   /** Interrupts the sleep between ticks, e.g. after a schedule was created or resumed. */
@@ -77,24 +81,30 @@ export class Scheduler {
       const due = await this.store.schedules.due(now, this.batchSize);
       if (due.length === 0) return result;
       let progressed = false;
-      for (const schedule of due) {
+      // Fires of different schedules are independent transactions: on PostgreSQL several run at
+      // once over the pool (each is a few round trips); SQLite has one writer, so one at a time.
+      for (let i = 0; i < due.length; i += this.parallelism) {
         // Stop promptly on shutdown, and let timers, heartbeats and signals run between fires:
         // with a synchronous driver (SQLite) a long tick would otherwise hold the event loop.
         if (signal?.aborted) return result;
         await yieldToEventLoop();
-        try {
-          const fired = await this.fireSchedule(schedule, now);
-          if (!fired) continue;
+        const group = due.slice(i, i + this.parallelism);
+        const outcomes = await Promise.allSettled(group.map((schedule) => this.fireSchedule(schedule, now)));
+        outcomes.forEach((outcome, j) => {
+          if (outcome.status === 'rejected') {
+            result.errors++;
+            this.log.error({ err: outcome.reason, scheduleId: group[j]!.id }, 'schedule could not fire; it stays due and is retried next tick');
+            return;
+          }
+          const fired = outcome.value;
+          if (!fired) return;
           progressed = true;
           result.schedules++;
           result.queued += fired.queued;
           result.skipped += fired.skipped;
           result.missed += fired.missed;
-          if (fired.queued > 0) this.onQueued();
-        } catch (error) {
-          result.errors++;
-          this.log.error({ err: error, scheduleId: schedule.id }, 'schedule could not fire; it stays due and is retried next tick');
-        }
+        });
+        if (result.queued > 0) this.onQueued();
       }
       // Another scheduler took all of them, or all failed: don't spin, the loop sleeps next.
       if (!progressed) return result;
