@@ -18,6 +18,68 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .option('--limit <n>', 'at most this many runs (1-10000)', '50')
       .option('--json', 'print a JSON array of runs'),
   ).action((opts: ListOptions) => listRuns(opts, ctx));
+
+  withDbOption(
+    runs.command('get').description('show a run with its attempts and their errors').argument('<run>', 'run id').option('--json', 'print JSON'),
+  ).action(async (id: string, opts: DbOptions & { json?: boolean }) => {
+    const found = await usingStore(opts, async (store) => {
+      const run = await store.runs.get(DEFAULT_ORG, id);
+      return run ? { run, attempts: await store.runs.attempts(run.id) } : null;
+    });
+    if (!found) throw new UsageError(`run ${JSON.stringify(id)} not found`);
+    const attempts = found.attempts.map((a) => ({
+      number: a.number,
+      status: a.status,
+      workerId: a.workerId,
+      startedAt: iso(a.startedAt),
+      finishedAt: iso(a.finishedAt),
+      error: a.error,
+    }));
+    if (opts.json) return void ctx.stdout(`${JSON.stringify({ ...runJson(found.run), attemptList: attempts }, null, 2)}\n`);
+    const r = found.run;
+    const lines = [
+      `run       ${r.id}`,
+      `schedule  ${r.scheduleId ?? '-'} (template ${r.templateId} v${r.templateVersion})`,
+      `nominal   ${iso(r.nominalTime)}  trigger ${r.trigger}`,
+      `status    ${r.status}${r.reason ? ` (${r.reason})` : ''}  attempts ${r.attempts}/${r.maxAttempts}`,
+      ...(r.output !== null ? [`output    ${JSON.stringify(r.output)}`] : []),
+      ...(r.error !== null ? [`error     ${errorMessage(r) ?? JSON.stringify(r.error)}`] : []),
+      '',
+    ];
+    ctx.stdout(lines.join('\n'));
+    if (attempts.length > 0) {
+      ctx.stdout(
+        formatTable(
+          ['ATTEMPT', 'STATUS', 'WORKER', 'STARTED (UTC)', 'DURATION', 'ERROR'],
+          found.attempts.map((a) => [
+            String(a.number),
+            a.status,
+            a.workerId,
+            iso(a.startedAt) ?? '',
+            a.finishedAt !== null ? `${a.finishedAt - a.startedAt}ms` : '',
+            String((a.error as { message?: unknown } | null)?.message ?? ''),
+          ]),
+        ),
+      );
+    }
+  });
+
+  withDbOption(
+    runs
+      .command('cancel')
+      .description('cancel a queued or running run (a running attempt is stopped at its next heartbeat)')
+      .argument('<run>', 'run id')
+      .option('--reason <text>', 'recorded on the run', 'cancelled from the command line'),
+  ).action(async (id: string, opts: DbOptions & { reason: string }) => {
+    const outcome = await usingStore(opts, async (store) => {
+      const before = await store.runs.get(DEFAULT_ORG, id);
+      if (!before) throw new UsageError(`run ${JSON.stringify(id)} not found`);
+      if (before.status !== 'queued' && before.status !== 'running') return { id, changed: false, status: before.status };
+      const after = await store.runs.cancel(DEFAULT_ORG, id, opts.reason, ctx.now());
+      return { id, changed: after?.status === 'cancelled', status: after?.status ?? before.status };
+    });
+    ctx.stdout(outcome.changed ? `${outcome.id} cancelled\n` : `${outcome.id} already ${outcome.status}; nothing to cancel\n`);
+  });
 }
 
 interface ListOptions extends DbOptions {

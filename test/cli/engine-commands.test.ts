@@ -177,3 +177,17 @@ describe('agentcron schedules ls, get, pause, resume', () => {
     expect(await run('schedules', 'pause', 'nope', '--db', db)).toMatchObject({ code: 2, err: expect.stringContaining('"nope" not found') });
   });
 });
+
+describe('agentcron runs get, cancel', () => {
+  it('shows a run with its attempts, and cancels a queued one once', async () => {
+    await run('apply', '-f', config(BASIC), '--db', db);
+    const { run: created } = JSON.parse((await run('trigger', 'hourly', '--db', db, '--json')).out);
+    const shown = await run('runs', 'get', created.id, '--db', db);
+    expect(shown.out).toContain(`run       ${created.id}`);
+    expect(shown.out).toContain('status    queued  attempts 0/3');
+    expect((await run('runs', 'cancel', created.id, '--reason', 'not needed', '--db', db)).out).toBe(`${created.id} cancelled\n`);
+    expect((await run('runs', 'cancel', created.id, '--db', db)).out).toBe(`${created.id} already cancelled; nothing to cancel\n`);
+    expect(JSON.parse((await run('runs', 'get', created.id, '--db', db, '--json')).out)).toMatchObject({ status: 'cancelled', reason: 'not needed', attemptList: [] });
+    expect(await run('runs', 'get', 'nope', '--db', db)).toMatchObject({ code: 2, err: expect.stringContaining('run "nope" not found') });
+  });
+});
