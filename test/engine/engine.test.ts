@@ -1,21 +1,16 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { HttpRunner } from '../../src/runtime/http.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { describeContract } from '../store/backends.js';
-import { allRuns, schedule, SEC, seedHttp, T0, Target, until } from './harness.js';
+import { allRuns, schedule, SEC, seedHttp, T0, until, useTarget } from './harness.js';
 
 describeContract('engine', (backend) => {
-  let target: Target;
-  let url: string;
-  beforeEach(async () => {
-    target = new Target();
-    url = await target.start();
-  });
-  afterEach(async () => target.stop());
+  const local = useTarget();
 
   it('wakes at the next due instant and starts the run at once, not at the next poll', async () => {
+    const { target, url } = local;
     const store = await backend().open();
     await seedHttp(store);
     await store.schedules.create(schedule('s1', { params: { url }, spec: { cron: '*/10 * * * * *' } }), T0);

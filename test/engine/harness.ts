@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { Scheduler } from '../../src/engine/scheduler.js';
 import { Worker } from '../../src/engine/worker.js';
@@ -120,4 +121,15 @@ export async function until(condition: () => boolean, timeoutMs = 5000): Promise
     if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/** A fresh local Target for each test of the enclosing describe; read `.target` and `.url` inside tests. */
+export function useTarget(): { target: Target; url: string } {
+  const local = { target: new Target(), url: '' };
+  beforeEach(async () => {
+    local.target = new Target();
+    local.url = await local.target.start();
+  });
+  afterEach(async () => local.target.stop());
+  return local;
 }

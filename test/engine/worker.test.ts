@@ -1,18 +1,13 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { describeContract } from '../store/backends.js';
-import { allRuns, engineFor, MIN, schedule, SEC, seedHttp, T0, Target, until } from './harness.js';
+import { allRuns, engineFor, schedule, SEC, seedHttp, T0, until, useTarget } from './harness.js';
 
 describeContract('worker', (backend) => {
-  let target: Target;
-  let url: string;
-  beforeEach(async () => {
-    target = new Target();
-    url = await target.start();
-  });
-  afterEach(async () => target.stop());
+  const local = useTarget();
 
   it('runs an http check and stores its extracted output', async () => {
+    const { target, url } = local;
     const store = await backend().open();
     await seedHttp(store, { request: { url: '{{ params.url }}/price' }, extract: { price: { json: 'price' } } });
     await store.schedules.create(schedule('s1', { params: { url } }), T0);
@@ -27,6 +22,7 @@ describeContract('worker', (backend) => {
   });
 
   it('retries a transient failure with backoff, each attempt recorded, until it succeeds', async () => {
+    const { target, url } = local;
     const store = await backend().open();
     await seedHttp(store);
     await store.schedules.create(
@@ -59,6 +55,7 @@ describeContract('worker', (backend) => {
   });
 
   it('does not retry a failed assertion', async () => {
+    const { url } = local;
     const store = await backend().open();
     await seedHttp(store, { request: { url: '{{ params.url }}' }, assert: { json: { price: 41 } } });
     await store.schedules.create(schedule('s1', { params: { url }, policies: { retry: { maxAttempts: 5 } } }), T0);
@@ -73,6 +70,7 @@ describeContract('worker', (backend) => {
   });
 
   it('gives up after maxAttempts and records the last error', async () => {
+    const { target, url } = local;
     const store = await backend().open();
     await seedHttp(store);
     await store.schedules.create(schedule('s1', { params: { url }, policies: { retry: { maxAttempts: 2, initialInterval: '1s' } } }), T0);
@@ -90,6 +88,7 @@ describeContract('worker', (backend) => {
   });
 
   it('a run past its deadline is killed and recorded timed_out', async () => {
+    const { target, url } = local;
     const store = await backend().open();
     await seedHttp(store, { request: { url: '{{ params.url }}', timeout: '1h' } });
     await store.schedules.create(schedule('s1', { params: { url }, policies: { timeout: '30s', retry: { maxAttempts: 3 } } }), T0);
@@ -106,6 +105,7 @@ describeContract('worker', (backend) => {
   });
 
   it('an attempt whose worker died loses its lease and the run is retried by another worker', async () => {
+    const { url } = local;
     const store = await backend().open();
     await seedHttp(store);
     await store.schedules.create(schedule('s1', { params: { url }, policies: { retry: { maxAttempts: 2 } } }), T0);
@@ -129,6 +129,7 @@ describeContract('worker', (backend) => {
   });
 
   it('heartbeats keep a long attempt alive past its first lease', async () => {
+    const { target, url } = local;
     const store = await backend().open();
     await seedHttp(store, { request: { url: '{{ params.url }}', timeout: '1h' } });
     await store.schedules.create(schedule('s1', { params: { url }, policies: { timeout: '10m' } }), T0);
@@ -153,6 +154,7 @@ describeContract('worker', (backend) => {
   });
 
   it('respects the worker slot limit', async () => {
+    const { target, url } = local;
     const store = await backend().open();
     await seedHttp(store);
     for (let i = 0; i < 5; i++) await store.schedules.create(schedule(`s${i}`, { params: { url } }), T0);
@@ -174,7 +176,8 @@ describeContract('worker', (backend) => {
     expect((await allRuns(store)).every((r) => r.status === 'succeeded')).toBe(true);
   });
 
-  it('graceful shutdown lets a short attempt finish and releases a long one for retry', async () => {
+  it('graceful shutdown releases an attempt that outlives the grace period, without spending an attempt', async () => {
+    const { target, url } = local;
     const store = await backend().open();
     await seedHttp(store, { request: { url: '{{ params.url }}', timeout: '1h' } });
     await store.schedules.create(schedule('s1', { params: { url }, policies: { timeout: '1h', retry: { maxAttempts: 1 } } }), T0);
@@ -190,6 +193,5 @@ describeContract('worker', (backend) => {
     const [run] = await allRuns(store, 's1');
     expect(run).toMatchObject({ status: 'queued', attempts: 1, maxAttempts: 2 });
     expect(await worker.poll()).toBe(0); // a stopped worker claims nothing
-    void MIN;
   });
 });
