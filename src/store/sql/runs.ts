@@ -259,20 +259,36 @@ export class SqlRunRepo implements RunRepo {
            ORDER BY available_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
           params,
         );
+        // Batched: one statement takes the advisory locks of every limited key, a second one
+        // (a new snapshot, so it sees runs committed by whoever held a lock before) counts them.
+        const keys = [...new Set(locked.filter((r) => r.concurrency_limit !== null && r.concurrency_key !== null).map((r) => str(r.concurrency_key)))];
         const taken = new Map<string, number>();
+        if (keys.length > 0) {
+          const values = keys.map(() => '(?)').join(', ');
+          const lockedKeys = (
+            await tx.query(
+              `SELECT k.key FROM (VALUES ${values}) AS k(key) WHERE pg_try_advisory_xact_lock(hashtext('agentcron:run-key:' || k.key))`,
+              keys,
+            )
+          ).map((r) => str(r.key));
+          if (lockedKeys.length > 0) {
+            const counts = await tx.query(
+              `SELECT k.key, (SELECT COUNT(*) FROM runs r WHERE r.concurrency_key = k.key AND r.status = 'running') AS n
+               FROM (VALUES ${lockedKeys.map(() => '(?)').join(', ')}) AS k(key)`,
+              lockedKeys,
+            );
+            for (const row of counts) taken.set(str(row.key), num(row.n));
+          }
+        }
         ids = [];
         for (const row of locked) {
           const key = strOrNull(row.concurrency_key);
           const limit = numOrNull(row.concurrency_limit);
           if (key !== null && limit !== null) {
-            if (!taken.has(key)) {
-              const got = first(await tx.query('SELECT pg_try_advisory_xact_lock(hashtext(?)) AS ok', [`agentcron:run-key:${key}`]));
-              if (!got || got.ok !== true) continue;
-              const running = first(await tx.query(`SELECT COUNT(*) AS n FROM runs WHERE concurrency_key = ? AND status = 'running'`, [key]));
-              taken.set(key, num(running?.n ?? 0));
-            }
-            if (taken.get(key)! >= limit) continue;
-            taken.set(key, taken.get(key)! + 1);
+            const running = taken.get(key);
+            // No entry: another claimer holds the key's lock right now; leave it to them.
+            if (running === undefined || running >= limit) continue;
+            taken.set(key, running + 1);
           }
           ids.push(str(row.id));
         }
@@ -284,15 +300,14 @@ export class SqlRunRepo implements RunRepo {
         [now, ...ids],
       );
       const runs = rows.map(rowToRun).sort((a, b) => a.availableAt - b.availableAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const claimed: ClaimedRun[] = [];
-      for (const run of runs) {
-        const attemptRows = await tx.query(
-          `INSERT INTO attempts (run_id, number, status, worker_id, lease_expires_at, heartbeat_at, started_at)
-           VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING *`,
-          [run.id, run.attempts, input.workerId, now + input.leaseMs, now, now],
-        );
-        claimed.push({ run, attempt: rowToAttempt(attemptRows[0]!) });
-      }
+      if (runs.length === 0) return [];
+      const attemptRows = await tx.query(
+        `INSERT INTO attempts (run_id, number, status, worker_id, lease_expires_at, heartbeat_at, started_at)
+         VALUES ${runs.map(() => `(?, ?, 'running', ?, ?, ?, ?)`).join(', ')} RETURNING *`,
+        runs.flatMap((run) => [run.id, run.attempts, input.workerId, now + input.leaseMs, now, now]),
+      );
+      const attempts = new Map(attemptRows.map((row) => [str(row.run_id), rowToAttempt(row)]));
+      const claimed: ClaimedRun[] = runs.map((run) => ({ run, attempt: attempts.get(run.id)! }));
       return claimed;
     });
   }
