@@ -89,6 +89,7 @@ export class Scheduler {
         if (signal?.aborted) return result;
         await yieldToEventLoop();
         const group = due.slice(i, i + this.parallelism);
+        const queuedBefore = result.queued;
         const outcomes = await Promise.allSettled(group.map((schedule) => this.fireSchedule(schedule, now)));
         outcomes.forEach((outcome, j) => {
           if (outcome.status === 'rejected') {
@@ -104,7 +105,7 @@ export class Scheduler {
           result.skipped += fired.skipped;
           result.missed += fired.missed;
         });
-        if (result.queued > 0) this.onQueued();
+        if (result.queued > queuedBefore) this.onQueued();
       }
       // Another scheduler took all of them, or all failed: don't spin, the loop sleeps next.
       if (!progressed) return result;
