@@ -40,7 +40,7 @@ export const InstantInput = z
 export const Instant = z.iso.datetime().meta({ description: 'ISO 8601 UTC date-time' });
 const NullableInstant = Instant.nullable();
 
-const JsonValue = z.json();
+const JsonValue = z.json().meta({ id: 'JsonValue', description: 'any JSON value' });
 
 /** RFC 9457 problem details, with the path of each invalid field in `errors`. */
 export const Problem = z
@@ -382,6 +382,8 @@ export interface Endpoint {
   response: z.ZodType | null;
   /** Content type of the response when not JSON (e.g. NDJSON streams). */
   contentType?: string;
+  /** OpenAPI operationId; the endpoint table's key for the endpoints below. */
+  name?: string;
 }
 
 function endpoint<const E extends Endpoint>(e: E): E {
@@ -451,4 +453,4 @@ export type ParsedRequestOf<N extends EndpointName> = {
   body: Infer<Endpoints[N] extends { body: infer B } ? B : undefined, 'output'>;
 };
 /** The JSON body of a successful response. */
-export type ResponseOf<N extends EndpointName> = Endpoints[N]['response'] extends z.ZodType ? z.output<Endpoints[N]['response']> : undefined;
+export type ResponseOf<N extends EndpointName> = Endpoints[N]['response'] extends z.ZodType ? z.output<Endpoints[N]['response']> : void;
