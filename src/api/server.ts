@@ -61,7 +61,7 @@ const ROUTE_MODULES: readonly ApiExtension[] = [
 ];
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({ loggerInstance: options.logger as FastifyBaseLogger | undefined, disableRequestLogging: !options.logger, bodyLimit: 1_048_576 });
+  const app: FastifyInstance = Fastify({ loggerInstance: options.logger as FastifyBaseLogger | undefined, bodyLimit: 1_048_576 });
   const ctx: ApiContext = { store: options.store, clock: options.clock, runners: options.runners, secretBox: options.secretBox ?? null };
 
   app.setErrorHandler((error, request, reply) => {
