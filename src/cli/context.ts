@@ -4,6 +4,8 @@ export interface CliContext {
   stderr(text: string): void;
   /** Current instant, epoch milliseconds (the default for --from and the like). */
   now(): number;
+  /** Whether stderr is a terminal: progress bars are drawn only then. */
+  stderrIsTTY?: boolean;
 }
 
 export function processContext(): CliContext {
@@ -11,6 +13,7 @@ export function processContext(): CliContext {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     now: () => Date.now(),
+    stderrIsTTY: process.stderr.isTTY === true,
   };
 }
 

@@ -1,16 +1,14 @@
 /** `agentcron trigger` and `agentcron backfill`: run a schedule now, or over a past range. */
 import { Option, type Command } from 'commander';
-import { backfill, triggerRun } from '../engine/operations.js';
 import { formatUtc, parseInstant } from '../spec/index.js';
 import type { OverlapPolicy } from '../store/types.js';
+import { usingBackend, withBackendOptions, type BackendOptions } from './backend.js';
 import { UsageError, type CliContext } from './context.js';
-import { runJson } from './runs.js';
-import { DEFAULT_ORG, usingStore, withDbOption, type DbOptions } from './store-option.js';
 
 const OVERLAP: readonly OverlapPolicy[] = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow'];
 
 export function registerOperationCommands(program: Command, ctx: CliContext): void {
-  withDbOption(
+  withBackendOptions(
     program
       .command('trigger')
       .description("run a schedule now (its overlap policy applies unless --overlap overrides it)")
@@ -19,19 +17,19 @@ export function registerOperationCommands(program: Command, ctx: CliContext): vo
       .addOption(new Option('--overlap <policy>', 'overlap policy for this run').choices(OVERLAP))
       .option('--json', 'print the run as JSON'),
   ).action(async (scheduleId: string, opts: TriggerOptions) => {
-    const { run, created } = await usingStore(opts, (store) =>
-      triggerRun(store, { orgId: DEFAULT_ORG, scheduleId, ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}), ...(opts.overlap ? { overlap: opts.overlap } : {}) }, ctx.now()),
+    const { run, created } = await usingBackend(opts, ctx.now, (backend) =>
+      backend.trigger(scheduleId, { ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}), ...(opts.overlap ? { overlap: opts.overlap } : {}) }),
     );
-    if (opts.json) ctx.stdout(`${JSON.stringify({ created, run: runJson(run) }, null, 2)}\n`);
+    if (opts.json) ctx.stdout(`${JSON.stringify({ created, run }, null, 2)}\n`);
     else ctx.stdout(`${created ? 'created' : 'existing'} run ${run.id}: ${run.status}${run.reason ? ` (${run.reason})` : ''}\n`);
   });
 
-  withDbOption(
+  withBackendOptions(
     program
       .command('backfill')
       .description("run a schedule's occurrences in [from, to) now")
       .argument('<schedule>', 'schedule id')
-      .requiredOption('--from <iso>', 'first nominal time (inclusive)')
+      .requiredOption('--from <iso>', "first nominal time (inclusive); without an offset it is local to the schedule's zone")
       .requiredOption('--to <iso>', 'end of the range (exclusive)')
       .option('--dry-run', 'list the occurrences without creating runs')
       .option('--concurrency <n>', 'backfill runs at once', '1')
@@ -41,31 +39,28 @@ export function registerOperationCommands(program: Command, ctx: CliContext): vo
     if (!/^\d+$/.test(opts.concurrency) || concurrency < 1 || concurrency > 1000) {
       throw new UsageError(`--concurrency must be a whole number from 1 to 1000, got ${JSON.stringify(opts.concurrency)}`);
     }
-    const result = await usingStore(opts, async (store) => {
-      const schedule = await store.schedules.get(DEFAULT_ORG, scheduleId);
-      if (!schedule) throw new UsageError(`schedule ${JSON.stringify(scheduleId)} not found`);
+    const dryRun = opts.dryRun === true;
+    const result = await usingBackend(opts, ctx.now, async (backend) => {
+      const schedule = await backend.getSchedule(scheduleId);
       const zone = schedule.spec.timezone ?? 'UTC';
       const from = parseInstant('--from', opts.from, zone);
       const to = parseInstant('--to', opts.to, zone);
       if (!(from < to)) throw new UsageError(`--from (${opts.from}) must be before --to (${opts.to})`);
-      return backfill(store, { orgId: DEFAULT_ORG, scheduleId, from, to, dryRun: opts.dryRun === true, concurrency }, ctx.now());
+      return backend.backfill(scheduleId, { from, to, dryRun, concurrency });
     });
-    if (opts.json) {
-      ctx.stdout(`${JSON.stringify({ backfillId: result.backfillId, dryRun: opts.dryRun === true, occurrences: result.occurrences.map(formatUtc), runs: result.runs.map(runJson) }, null, 2)}\n`);
-      return;
-    }
-    const verb = opts.dryRun ? 'would run' : `queued (backfill ${result.backfillId}, ${concurrency} at a time)`;
-    ctx.stdout(`${result.occurrences.length} occurrence(s) ${verb}\n${result.occurrences.map((t) => `  ${formatUtc(t)}\n`).join('')}`);
+    if (opts.json) return void ctx.stdout(`${JSON.stringify({ ...result, dryRun }, null, 2)}\n`);
+    const verb = dryRun ? 'would run' : `queued (backfill ${result.backfillId}, ${concurrency} at a time)`;
+    ctx.stdout(`${result.occurrences.length} occurrence(s) ${verb}\n${result.occurrences.map((t) => `  ${formatUtc(Date.parse(t))}\n`).join('')}`);
   });
 }
 
-interface TriggerOptions extends DbOptions {
+interface TriggerOptions extends BackendOptions {
   idempotencyKey?: string;
   overlap?: OverlapPolicy;
   json?: boolean;
 }
 
-interface BackfillOptions extends DbOptions {
+interface BackfillOptions extends BackendOptions {
   from: string;
   to: string;
   dryRun?: boolean;

@@ -2,9 +2,8 @@
 import { Option, type Command } from 'commander';
 import { formatUtc, nextOccurrences, parseInstant, parseSpec, type Occurrence, type ScheduleSpecInput } from '../spec/index.js';
 import { UsageError, type CliContext } from './context.js';
-import { DEFAULT_ORG, usingStore, withDbOption, type DbOptions } from './store-option.js';
+import { usingBackend, withBackendOptions, type BackendOptions } from './backend.js';
 import { formatTable } from './table.js';
-import type { Schedule } from '../store/types.js';
 
 export function registerSchedulesCommands(program: Command, ctx: CliContext): void {
   const schedules = program.command('schedules').description('work with schedules');
@@ -23,19 +22,19 @@ export function registerSchedulesCommands(program: Command, ctx: CliContext): vo
     .option('--json', 'print JSON instead of a table')
     .action((opts: PreviewOptions) => preview(opts, ctx));
 
-  withDbOption(schedules.command('ls').description('list schedules with their next occurrence and pause state').option('--json', 'print JSON')).action(
-    async (opts: DbOptions & { json?: boolean }) => {
-      const list = await usingStore(opts, (store) => store.schedules.list(DEFAULT_ORG));
-      if (opts.json) return void ctx.stdout(`${JSON.stringify(list.map(scheduleJson), null, 2)}\n`);
+  withBackendOptions(schedules.command('ls').description('list schedules with their next occurrence and pause state').option('--json', 'print JSON')).action(
+    async (opts: BackendOptions & { json?: boolean }) => {
+      const list = await usingBackend(opts, ctx.now, (backend) => backend.listSchedules());
+      if (opts.json) return void ctx.stdout(`${JSON.stringify(list, null, 2)}\n`);
       ctx.stdout(
         formatTable(
           ['SCHEDULE', 'TEMPLATE', 'SPEC', 'ZONE', 'NEXT (UTC)', 'STATE'],
           list.map((s) => [
             s.id,
-            s.templateId,
+            s.template,
             s.spec.cron ?? (s.spec.every ? `every ${s.spec.every}` : `at ${s.spec.at ?? ''}`),
             s.spec.timezone ?? 'UTC',
-            s.nextNominalTime === null ? 'ended' : formatUtc(s.nextNominalTime),
+            s.nextRunAt === null ? 'ended' : formatUtc(Date.parse(s.nextRunAt)),
             s.paused ? `paused${s.pauseNote ? `: ${s.pauseNote}` : ''}` : 'active',
           ]),
         ),
@@ -43,11 +42,10 @@ export function registerSchedulesCommands(program: Command, ctx: CliContext): vo
     },
   );
 
-  withDbOption(schedules.command('get').description('show one schedule as JSON').argument('<schedule>', 'schedule id')).action(
-    async (id: string, opts: DbOptions) => {
-      const schedule = await usingStore(opts, (store) => store.schedules.get(DEFAULT_ORG, id));
-      if (!schedule) throw new UsageError(`schedule ${JSON.stringify(id)} not found`);
-      ctx.stdout(`${JSON.stringify(scheduleJson(schedule), null, 2)}\n`);
+  withBackendOptions(schedules.command('get').description('show one schedule as JSON').argument('<schedule>', 'schedule id')).action(
+    async (id: string, opts: BackendOptions) => {
+      const schedule = await usingBackend(opts, ctx.now, (backend) => backend.getSchedule(id));
+      ctx.stdout(`${JSON.stringify(schedule, null, 2)}\n`);
     },
   );
 
@@ -55,31 +53,15 @@ export function registerSchedulesCommands(program: Command, ctx: CliContext): vo
     const command = schedules
       .command(paused ? 'pause' : 'resume')
       .description(paused ? 'stop firing a schedule, with a note saying why' : 'fire a paused schedule again (missed occurrences go through catch-up)')
-      .argument('<schedule>', 'schedule id');
+      .argument('<schedule>', 'schedule id')
+      .option('--json', 'print the schedule as JSON');
     if (paused) command.option('--note <text>', 'why it is paused');
-    withDbOption(command).action(async (id: string, opts: DbOptions & { note?: string }) => {
-      const schedule = await usingStore(opts, async (store) => {
-        if (!(await store.schedules.get(DEFAULT_ORG, id))) throw new UsageError(`schedule ${JSON.stringify(id)} not found`);
-        return store.schedules.setPaused(DEFAULT_ORG, id, paused, paused ? (opts.note ?? null) : null, ctx.now());
-      });
+    withBackendOptions(command).action(async (id: string, opts: BackendOptions & { note?: string; json?: boolean }) => {
+      const schedule = await usingBackend(opts, ctx.now, (backend) => backend.setPaused(id, paused, paused ? (opts.note ?? null) : null));
+      if (opts.json) return void ctx.stdout(`${JSON.stringify(schedule, null, 2)}\n`);
       ctx.stdout(`${schedule.id} ${schedule.paused ? `paused${schedule.pauseNote ? `: ${schedule.pauseNote}` : ''}` : 'resumed'}\n`);
     });
   }
-}
-
-function scheduleJson(s: Schedule) {
-  return {
-    id: s.id,
-    templateId: s.templateId,
-    templateVersion: s.templateVersion,
-    params: s.params,
-    spec: s.spec,
-    policies: s.policies,
-    nextNominalTime: s.nextNominalTime === null ? null : formatUtc(s.nextNominalTime),
-    paused: s.paused,
-    pauseNote: s.pauseNote,
-    remainingRuns: s.remainingRuns,
-  };
 }
 
 interface PreviewOptions {

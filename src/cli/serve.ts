@@ -1,7 +1,7 @@
-/** `agentcron serve` and `agentcron apply`: run a node, and load config as code. */
+/** `agentcron serve`: run a node. */
 import type { Command } from 'commander';
 import { SystemClock } from '../clock.js';
-import { applyConfig, type PlanStep } from '../config/apply.js';
+import { applyConfig } from '../config/apply.js';
 import { loadConfigFile } from '../config/load.js';
 import { Engine } from '../engine/engine.js';
 import { parseDuration } from '../spec/index.js';
@@ -10,8 +10,7 @@ import type { TemplateRunner } from '../runtime/runner.js';
 import { openStore } from '../store/open.js';
 import { createLogger } from '../telemetry/logger.js';
 import { UsageError, type CliContext } from './context.js';
-import { DEFAULT_ORG, usingStore, withDbOption, type DbOptions } from './store-option.js';
-import { formatTable } from './table.js';
+import { DEFAULT_ORG, withDbOption, type DbOptions } from './store-option.js';
 
 /** The template kinds this build can run. */
 export function defaultRunners(): TemplateRunner[] {
@@ -28,21 +27,6 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('--grace <duration>', 'on shutdown, how long live attempts may finish before they are released', '30s')
       .option('--lease <duration>', 'attempt lease, renewed by heartbeat', '30s'),
   ).action((opts: ServeOptions) => serve(opts, ctx));
-
-  withDbOption(
-    program
-      .command('apply')
-      .description('make the database match agentcron.yaml (prints the plan)')
-      .requiredOption('-f, --file <file>', 'the config file')
-      .option('--dry-run', 'print the plan only')
-      .option('--prune', 'delete schedules and templates the file no longer lists'),
-  ).action(async (opts: ApplyCliOptions) => {
-    const config = loadConfigFile(opts.file);
-    const plan = await usingStore(opts, (store) =>
-      applyConfig(store, config, { orgId: DEFAULT_ORG, runners: defaultRunners(), now: ctx.now(), dryRun: opts.dryRun === true, prune: opts.prune === true }, opts.file),
-    );
-    ctx.stdout(formatPlan(plan, opts.dryRun === true));
-  });
 }
 
 interface ServeOptions extends DbOptions {
@@ -50,18 +34,6 @@ interface ServeOptions extends DbOptions {
   slots: string;
   grace: string;
   lease: string;
-}
-
-interface ApplyCliOptions extends DbOptions {
-  file: string;
-  dryRun?: boolean;
-  prune?: boolean;
-}
-
-function formatPlan(plan: PlanStep[], dryRun: boolean): string {
-  const changed = plan.filter((p) => p.action !== 'unchanged');
-  const rows = plan.map((p) => [p.action, p.kind, p.id, p.changes?.join(', ') ?? '']);
-  return `${formatTable(['ACTION', 'KIND', 'ID', 'CHANGES'], rows)}${dryRun ? 'dry run: nothing written' : `${changed.length} change(s) applied`}\n`;
 }
 
 async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
