@@ -83,10 +83,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       max: limits.max,
       timeWindow: limits.windowMs,
       keyGenerator: (request) => request.caller?.keyId ?? request.ip,
-      errorResponseBuilder: (_request, context) => ({
-        ...problem(429, 'rate-limited', 'Too many requests', `this key may send ${context.max} requests per ${context.after}; retry after ${context.after}`).problem,
-        statusCode: 429,
-      }),
+      // The plugin throws what this returns; a ProblemError reaches the error handler as is.
+      errorResponseBuilder: (_request, context) =>
+        Object.assign(problem(429, 'rate-limited', 'Too many requests', `this key may send ${context.max} requests per ${context.after}; retry after ${context.ttl > 0 ? Math.ceil(context.ttl / 1000) : 1} s`), { statusCode: 429 }),
     });
   }
 
