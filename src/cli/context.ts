@@ -6,6 +6,8 @@ export interface CliContext {
   now(): number;
   /** Whether stderr is a terminal: progress bars are drawn only then. */
   stderrIsTTY?: boolean;
+  /** The environment commands read beyond their options (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function processContext(): CliContext {
@@ -20,4 +22,12 @@ export function processContext(): CliContext {
 /** A bad command line: reported as one line on stderr, exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** Ends a command with this exit status after it has printed its own report (e.g. doctor's failures). */
+export class ExitStatus extends Error {
+  override readonly name = 'ExitStatus';
+  constructor(readonly status: number) {
+    super(`exit status ${status}`);
+  }
 }

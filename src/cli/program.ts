@@ -8,9 +8,11 @@ import { ApiError } from '../client/index.js';
 import { ConfigError } from '../config/load.js';
 import { SpecError } from '../spec/index.js';
 import { NotFoundError } from '../store/store.js';
-import { processContext, UsageError, type CliContext } from './context.js';
+import { ExitStatus, processContext, UsageError, type CliContext } from './context.js';
 import { registerApplyCommands } from './apply.js';
 import { registerCostCommands } from './cost.js';
+import { registerDoctorCommands } from './doctor.js';
+import { registerKeysCommands } from './keys.js';
 import { registerOperationCommands } from './operations.js';
 import { registerRunsCommands } from './runs.js';
 import { registerSchedulesCommands } from './schedules.js';
@@ -24,6 +26,8 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void>
   registerRunsCommands,
   registerOperationCommands,
   registerCostCommands,
+  registerKeysCommands,
+  registerDoctorCommands,
 ];
 
 export function buildProgram(ctx: CliContext = processContext()): Command {
@@ -59,6 +63,7 @@ export async function runCli(args: readonly string[], ctx: CliContext = processC
       ctx.stderr(`${oneLine(err.message.startsWith('error:') ? err.message : `error: ${err.message}`)}\n`);
       return 2;
     }
+    if (err instanceof ExitStatus) return err.status;
     if (err instanceof ApiError) {
       // The server refused the request (4xx: bad input, unknown id, missing role) or failed (5xx).
       ctx.stderr(`error: ${oneLine(err.message)}\n`);

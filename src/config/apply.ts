@@ -115,7 +115,7 @@ export async function applyConfig(store: ApplyTarget, config: Config, options: A
     for (const t of config.templates) {
       const latest = await tx.templates.get(orgId, t.id);
       const definition = definitionOf(t);
-      const same = latest && latest.kind === t.kind && JSON.stringify(latest.definition) === JSON.stringify(definition);
+      const same = latest && latest.kind === t.kind && sameJson(latest.definition, definition);
       push({ action: !latest ? 'create' : same ? 'unchanged' : 'update', kind: 'template', id: t.id, ...(latest && !same ? { changes: ['definition'] } : {}) });
       if (!options.dryRun && !same) await tx.templates.put({ orgId, templateId: t.id, kind: t.kind, definition }, now);
     }
@@ -181,10 +181,34 @@ export function firstAtOrAfter(spec: ScheduleSpecInput, now: number): number | n
 function changedFields(existing: Schedule, wanted: Omit<Schedule, 'id' | 'orgId' | 'nextNominalTime' | 'paused' | 'pauseNote' | 'revision' | 'createdAt' | 'updatedAt'>, s: ScheduleConfig): string[] {
   const changes: string[] = [];
   for (const key of Object.keys(wanted) as Array<keyof typeof wanted>) {
-    if (JSON.stringify(existing[key]) !== JSON.stringify(wanted[key])) changes.push(key);
+    const same = key === 'spec' ? sameSpec(existing.spec, wanted.spec) : sameJson(existing[key], wanted[key]);
+    if (!same) changes.push(key);
   }
   if (existing.paused !== s.paused) changes.push('paused');
   return changes;
+}
+
+/**
+ * Equal as JSON whatever the order of object keys: a schedule written through the API comes back
+ * with its keys in schema order, and must not look changed to the next apply.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
+  );
+}
+
+/** Specs that fire the same: compared with their defaults filled in (the API stores them so). */
+function sameSpec(a: ScheduleSpecInput, b: ScheduleSpecInput): boolean {
+  try {
+    return sameJson(parseSpec(a).input, parseSpec(b).input);
+  } catch {
+    return sameJson(a, b);
+  }
 }
 
 function describe(error: unknown): string {
