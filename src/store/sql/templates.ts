@@ -25,15 +25,16 @@ export class SqlTemplateRepo implements TemplateRepo {
     // Optimistic: compute the next version and insert it; a concurrent writer that took the
     // same number makes the insert a no-op, and the loop compares against its version.
     for (let tries = 0; tries < 20; tries++) {
-      const latest = await this.get(input.orgId, input.templateId);
-      if (latest && latest.kind === input.kind && canonicalJson(latest.definition) === wanted) {
+      // One read of the newest row, deleted or not: numbers are never reused (see migration 3),
+      // and a concurrent writer's row is either seen here (and compared) or makes the insert a no-op.
+      const top = first(
+        await this.db.query('SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? ORDER BY version DESC LIMIT 1', [input.orgId, input.templateId]),
+      );
+      const latest = top ? rowToTemplate(top) : null;
+      if (latest && num(top!.deleted) === 0 && latest.kind === input.kind && canonicalJson(latest.definition) === wanted) {
         return { version: latest, created: false };
       }
-      // Deleted versions count too: numbers are never reused (see migration 3).
-      const top = first(
-        await this.db.query('SELECT MAX(version) AS top FROM template_versions WHERE org_id = ? AND template_id = ?', [input.orgId, input.templateId]),
-      );
-      const next = (top && top.top !== null ? num(top.top) : 0) + 1;
+      const next = (latest?.version ?? 0) + 1;
       const rows = await this.db.query(
         `INSERT INTO template_versions (org_id, template_id, version, kind, definition, created_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
