@@ -8,7 +8,7 @@
  * requests; ids are the caller's names (templates, schedules) or UUIDv7 (runs, keys).
  */
 import { z } from 'zod';
-import { parseDuration } from '../spec/duration.js';
+import { Id, policyFields, specFields } from '../config/schema.js';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -16,20 +16,7 @@ import { parseDuration } from '../spec/duration.js';
 export const Role = z.enum(['admin', 'operator', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
-export const Id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore, starting with a letter or digit (max 128)');
-
-const Duration = z
-  .string()
-  .check((ctx) => {
-    try {
-      parseDuration(ctx.value);
-    } catch (error) {
-      ctx.issues.push({ code: 'custom', input: ctx.value, message: (error as Error).message });
-    }
-  })
-  .meta({ description: 'a duration such as 90s, 15m, 6h, 1d', examples: ['30s'] });
+export { Id };
 
 /** An instant in a request: ISO 8601 with `Z` or an offset; handlers get epoch milliseconds. */
 export const InstantInput = z
@@ -100,45 +87,9 @@ export const TemplateWrite = z
 // ---------------------------------------------------------------------------------------------
 // Schedules
 
-export const Spec = z
-  .strictObject({
-    cron: z.string().optional(),
-    every: Duration.optional(),
-    phase: Duration.optional(),
-    at: z.string().optional(),
-    timezone: z.string().optional(),
-    start: z.string().optional(),
-    end: z.string().optional(),
-    jitter: Duration.optional(),
-    dstGap: z.enum(['shift', 'skip']).optional(),
-    dstOverlap: z.enum(['once', 'twice']).optional(),
-  })
-  .meta({ id: 'Spec', description: 'exactly one of cron, every, at' });
-
-export const OverlapPolicy = z.enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow']);
-
-export const Policies = z
-  .strictObject({
-    overlap: OverlapPolicy.optional(),
-    catchup: z
-      .strictObject({
-        policy: z.enum(['latest', 'all', 'none']).optional(),
-        window: Duration.optional(),
-        bufferLimit: z.number().int().positive().max(100_000).optional(),
-      })
-      .optional(),
-    retry: z
-      .strictObject({
-        maxAttempts: z.number().int().min(1).max(100).optional(),
-        initialInterval: Duration.optional(),
-        backoffCoefficient: z.number().min(1).max(10).optional(),
-        maxInterval: Duration.optional(),
-      })
-      .optional(),
-    timeout: Duration.optional(),
-    concurrency: z.number().int().positive().optional(),
-  })
-  .meta({ id: 'Policies' });
+export const Spec = z.strictObject(specFields).meta({ id: 'Spec', description: 'exactly one of cron, every, at' });
+export const OverlapPolicy = policyFields.overlap.unwrap();
+export const Policies = z.strictObject(policyFields).meta({ id: 'Policies' });
 
 export const Schedule = z
   .object({
