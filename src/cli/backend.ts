@@ -24,8 +24,6 @@ export interface RunQuery {
 }
 
 export interface Backend {
-  /** Where commands act, for messages: the database or the server URL. */
-  readonly target: string;
   listSchedules(): Promise<Schedule[]>;
   /** UsageError when there is no such schedule. */
   getSchedule(id: string): Promise<Schedule>;
@@ -64,7 +62,7 @@ export async function usingBackend<T>(options: BackendOptions, now: () => number
   if (options.server !== undefined && options.server !== '') {
     if (!options.apiKey) throw new UsageError('--server needs an API key: give --api-key or set AGENTCRON_API_KEY (agentcron keys create makes one)');
     if (!/^https?:\/\/[^/]/i.test(options.server)) throw new UsageError(`--server must be an http:// or https:// URL, got ${JSON.stringify(options.server)}`);
-    backend = new ApiBackend(new AgentcronClient({ baseUrl: options.server, apiKey: options.apiKey }));
+    backend = new ApiBackend(new AgentcronClient({ baseUrl: options.server, apiKey: options.apiKey }), now);
   } else {
     backend = new StoreBackend(await openStore(options.db), now);
   }
@@ -81,15 +79,11 @@ const notFound = (entity: string, id: string) => new UsageError(`${entity} ${JSO
 
 /** Straight to the database, in the self-hosted default organisation. */
 export class StoreBackend implements Backend {
-  readonly target: string;
-
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
     private readonly orgId = DEFAULT_ORG,
-  ) {
-    this.target = 'database';
-  }
+  ) {}
 
   async listSchedules(): Promise<Schedule[]> {
     return (await this.store.schedules.list(this.orgId)).map(scheduleView);
@@ -175,11 +169,10 @@ export class StoreBackend implements Backend {
 
 /** Through a server's HTTP API, in the organisation of the API key. */
 export class ApiBackend implements Backend {
-  readonly target: string;
-
-  constructor(private readonly client: AgentcronClient) {
-    this.target = 'server';
-  }
+  constructor(
+    private readonly client: AgentcronClient,
+    private readonly now: () => number,
+  ) {}
 
   listSchedules(): Promise<Schedule[]> {
     return this.client.listSchedules();
@@ -232,7 +225,7 @@ export class ApiBackend implements Backend {
 
   apply(config: Config, options: Parameters<Backend['apply']>[1]): Promise<PlanStep[]> {
     // The same plan as on the database, written through the API: see ApiApplyTarget.
-    return applyConfig(new ApiApplyTarget(this.client), config, { orgId: 'caller', now: 0, ...options }, options.file);
+    return applyConfig(new ApiApplyTarget(this.client), config, { orgId: 'caller', now: this.now(), ...options }, options.file);
   }
 
   async close(): Promise<void> {}

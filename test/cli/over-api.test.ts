@@ -14,6 +14,7 @@ import { FakeClock } from '../../src/clock.js';
 import { HttpRunner } from '../../src/runtime/http.js';
 import type { Store } from '../../src/store/store.js';
 import { describeContract, type Backend } from '../store/backends.js';
+import { runCli } from '../../src/cli/program.js';
 import { runAt } from './helpers.js';
 
 const NOW = Date.parse('2026-03-07T12:00:00Z');
@@ -168,5 +169,21 @@ describeContract('agentcron CLI over the API', (backend) => {
     const closed = await closedPort();
     const down = await run('schedules', 'ls', '--server', `http://127.0.0.1:${closed}`, '--api-key', admin);
     expect(down).toMatchObject({ code: 1, err: expect.stringContaining(`cannot reach http://127.0.0.1:${closed}: ECONNREFUSED`) });
+  });
+});
+
+describeContract('agentcron apply progress', (backend) => {
+  it('draws a progress bar on stderr only when stderr is a terminal, and clears it', async () => {
+    const db = dbOf(backend());
+    const config = file('agentcron.yaml', CONFIG);
+    const quiet = await runAt(NOW, ['apply', '-f', config, '--db', db]);
+    expect(quiet.err).toBe('');
+    let err = '';
+    const code = await runCli(['apply', '-f', file('more.yaml', CONFIG.replace(/hourly/g, 'daily')), '--db', db], { stdout: () => {}, stderr: (t) => void (err += t), now: () => NOW, stderrIsTTY: true });
+    expect(code).toBe(0);
+    // One change (the new schedule daily; the rest is unchanged): the bar counts changes only.
+    expect(err).toContain('applying [');
+    expect(err).toMatch(/1\/1 schedule daily/);
+    expect(err.endsWith('\r\x1b[2K')).toBe(true);
   });
 });
