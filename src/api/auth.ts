@@ -23,7 +23,11 @@ export async function authenticate(ctx: ApiContext, header: string | undefined):
   if (apiKey.revokedAt !== null) throw unauthorized(`API key ${apiKey.prefix}… was revoked`);
   const org = await ctx.store.orgs.get(apiKey.orgId);
   if (!org) throw unauthorized('the organisation of this API key no longer exists');
-  limitsFor(org.tier); // an unknown tier fails here, before any limit is skipped by mistake
+  try {
+    limitsFor(org.tier); // an unknown tier fails here, before any limit is skipped by mistake
+  } catch (error) {
+    throw problem(500, 'misconfigured', 'Organisation misconfigured', (error as Error).message);
+  }
   const now = ctx.clock.now();
   if (apiKey.lastUsedAt === null || now - apiKey.lastUsedAt >= TOUCH_EVERY_MS) await ctx.store.apiKeys.touch(apiKey.id, now);
   return { keyId: apiKey.id, orgId: apiKey.orgId, role: apiKey.role, tier: org.tier };

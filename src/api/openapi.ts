@@ -59,6 +59,7 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], info: { ver
     const responses: Record<string, unknown> = {};
     const success = e.response ? { content: { [e.contentType ?? 'application/json']: { schema: collector.convert(e.response, 'output') } } } : {};
     responses[String(e.status)] = { description: e.contentType ? `${e.summary} (${e.contentType})` : 'success', ...success };
+    for (const status of e.alsoStatus ?? []) responses[String(status)] = { description: status === 200 ? 'nothing new: the existing result' : 'created', ...success };
     const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemRef } } });
     if (e.params || e.query || e.body || e.headers) responses['400'] = problem('invalid request: `errors` lists each invalid field');
     if (e.role !== null) {

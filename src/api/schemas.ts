@@ -330,6 +330,8 @@ export interface Endpoint {
   headers?: z.ZodType;
   /** Successful status and body schema; `null` body for 204. */
   status: 200 | 201 | 202 | 204;
+  /** Other success statuses with the same body (201 when a PUT created something, 200 for a repeated trigger). */
+  alsoStatus?: readonly number[];
   response: z.ZodType | null;
   /** Content type of the response when not JSON (e.g. NDJSON streams). */
   contentType?: string;
@@ -345,7 +347,7 @@ export const endpoints = {
   listTemplates: endpoint({ method: 'GET', path: '/v1/templates', tag: 'templates', summary: 'latest version of every template', role: 'viewer', status: 200, response: z.object({ templates: z.array(Template) }) }),
   createTemplate: endpoint({ method: 'POST', path: '/v1/templates', tag: 'templates', summary: 'create a template (409 when the id exists)', role: 'admin', body: TemplateCreate, status: 201, response: Template }),
   getTemplate: endpoint({ method: 'GET', path: '/v1/templates/:id', tag: 'templates', summary: 'latest version of a template', role: 'viewer', params: IdParams, status: 200, response: Template }),
-  putTemplate: endpoint({ method: 'PUT', path: '/v1/templates/:id', tag: 'templates', summary: 'store a new version when the definition changed (creates the template if new)', role: 'admin', params: IdParams, body: TemplatePut, status: 200, response: TemplateWrite }),
+  putTemplate: endpoint({ method: 'PUT', path: '/v1/templates/:id', tag: 'templates', summary: 'store a new version when the definition changed (201) or return the latest (200)', role: 'admin', params: IdParams, body: TemplatePut, status: 200, alsoStatus: [201], response: TemplateWrite }),
   deleteTemplate: endpoint({ method: 'DELETE', path: '/v1/templates/:id', tag: 'templates', summary: 'delete a template (409 while a schedule uses it); version numbers are never reused', role: 'admin', params: IdParams, status: 204, response: null }),
   listTemplateVersions: endpoint({ method: 'GET', path: '/v1/templates/:id/versions', tag: 'templates', summary: 'every version of a template', role: 'viewer', params: IdParams, status: 200, response: z.object({ versions: z.array(Template) }) }),
   getTemplateVersion: endpoint({ method: 'GET', path: '/v1/templates/:id/versions/:version', tag: 'templates', summary: 'one version of a template', role: 'viewer', params: z.strictObject({ id: z.string(), version: z.coerce.number().int().positive() }), status: 200, response: Template }),
@@ -357,8 +359,8 @@ export const endpoints = {
   deleteSchedule: endpoint({ method: 'DELETE', path: '/v1/schedules/:id', tag: 'schedules', summary: 'delete a schedule (its runs stay)', role: 'admin', params: IdParams, status: 204, response: null }),
   pauseSchedule: endpoint({ method: 'POST', path: '/v1/schedules/:id/pause', tag: 'schedules', summary: 'pause with an optional note', role: 'operator', params: IdParams, body: PauseBody, status: 200, response: Schedule }),
   resumeSchedule: endpoint({ method: 'POST', path: '/v1/schedules/:id/resume', tag: 'schedules', summary: 'resume with an optional note', role: 'operator', params: IdParams, body: PauseBody, status: 200, response: Schedule }),
-  triggerSchedule: endpoint({ method: 'POST', path: '/v1/schedules/:id/trigger', tag: 'schedules', summary: 'run now; the same Idempotency-Key within 24 h returns the same run', role: 'operator', params: IdParams, body: TriggerBody, headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }), status: 201, response: TriggerResult }),
-  backfillSchedule: endpoint({ method: 'POST', path: '/v1/schedules/:id/backfill', tag: 'schedules', summary: 'run the occurrences in [from, to); dryRun lists them only', role: 'operator', params: IdParams, body: BackfillBody, status: 201, response: BackfillResult }),
+  triggerSchedule: endpoint({ method: 'POST', path: '/v1/schedules/:id/trigger', tag: 'schedules', summary: 'run now; the same Idempotency-Key within 24 h returns the same run', role: 'operator', params: IdParams, body: TriggerBody, headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }), status: 201, alsoStatus: [200], response: TriggerResult }),
+  backfillSchedule: endpoint({ method: 'POST', path: '/v1/schedules/:id/backfill', tag: 'schedules', summary: 'run the occurrences in [from, to); dryRun lists them only', role: 'operator', params: IdParams, body: BackfillBody, status: 201, alsoStatus: [200], response: BackfillResult }),
   previewSchedule: endpoint({ method: 'GET', path: '/v1/schedules/:id/preview', tag: 'schedules', summary: 'next occurrences of a schedule', role: 'viewer', params: IdParams, query: PreviewQuery, status: 200, response: Preview }),
   previewSpec: endpoint({ method: 'POST', path: '/v1/preview', tag: 'schedules', summary: 'next occurrences of a spec, before creating a schedule', role: 'viewer', body: PreviewBody, status: 200, response: Preview }),
 

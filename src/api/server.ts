@@ -64,6 +64,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({ loggerInstance: options.logger as FastifyBaseLogger | undefined, bodyLimit: 1_048_576 });
   const ctx: ApiContext = { store: options.store, clock: options.clock, runners: options.runners, secretBox: options.secretBox ?? null };
 
+  // An empty JSON body means "no options" (POST …/pause with Content-Type: application/json and nothing else).
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    return jsonParser(request, text, done);
+  });
+
   app.setErrorHandler((error, request, reply) => {
     const p = toProblem(error);
     if (p.status >= 500) request.log.error({ err: error }, 'request failed');

@@ -1,7 +1,10 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createHash } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
+import { z } from 'zod';
 import { endpoints } from '../../src/api/schemas.js';
+import { notFound } from '../../src/api/problem.js';
+import type { ApiExtension } from '../../src/api/server.js';
 import { describeContract } from '../store/backends.js';
 import { apiHarness, problemOf, seedSchedule, type ApiHarness } from './harness.js';
 
@@ -101,5 +104,53 @@ describeContract('api access', (backend) => {
     const notReady = await h.app.inject({ method: 'GET', url: '/readyz' });
     expect(notReady.statusCode).toBe(503);
     expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('extensions add routes with the same validation, roles, org scoping and OpenAPI entry', async () => {
+    const artifacts: ApiExtension = (router, ctx) =>
+      router.add(
+        {
+          method: 'GET',
+          path: '/v1/runs/:id/artifacts',
+          name: 'listRunArtifacts',
+          tag: 'runs',
+          summary: 'artifacts of a run',
+          role: 'operator',
+          params: z.strictObject({ id: z.string() }),
+          query: z.strictObject({ kind: z.enum(['trace', 'screenshot']).optional() }),
+          status: 200,
+          response: z.object({ runId: z.string(), artifacts: z.array(z.string()) }),
+        },
+        async ({ params }, { caller }) => {
+          const { id } = params as { id: string };
+          if (!(await ctx.store.runs.get(caller.orgId, id))) throw notFound('run', id);
+          return { runId: id, artifacts: ['trace.zip'] };
+        },
+      );
+    h = await apiHarness(backend(), { extensions: [artifacts] });
+    await seedSchedule(h);
+    const run = (await h.call(h.keys.operator, 'POST', '/v1/schedules/s1/trigger')).json().run as { id: string };
+    expect((await h.call(h.keys.operator, 'GET', `/v1/runs/${run.id}/artifacts`)).json()).toEqual({ runId: run.id, artifacts: ['trace.zip'] });
+    expect((await h.call(h.keys.viewer, 'GET', `/v1/runs/${run.id}/artifacts`)).statusCode).toBe(403);
+    expect(problemOf(await h.call(h.keys.operator, 'GET', `/v1/runs/${run.id}/artifacts?kind=video`)).errors?.[0]?.path).toBe('query.kind');
+    expect(problemOf(await h.call(h.keys.otherAdmin, 'GET', `/v1/runs/${run.id}/artifacts`))).toMatchObject({ status: 404, type: 'https://agentcron.dev/problems/not-found' });
+    const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.paths['/v1/runs/{id}/artifacts'].get.operationId).toBe('listRunArtifacts');
+    expect((await new Validator().validate(doc)).valid).toBe(true);
+  });
+
+  it('reads an empty JSON body as no options; an organisation with an unknown tier gets a clear 500', async () => {
+    h = await apiHarness(backend());
+    await seedSchedule(h);
+    const paused = await h.call(h.keys.operator, 'POST', '/v1/schedules/s1/pause', '', { 'content-type': 'application/json' });
+    expect(paused.statusCode).toBe(200);
+    expect(paused.json()).toMatchObject({ paused: true, pauseNote: null });
+
+    await h.store.orgs.create({ id: 'odd', name: 'Odd', tier: 'platinum' }, 0);
+    const { createApiKey } = await import('../../src/api/keys.js');
+    const key = (await createApiKey(h.store, { orgId: 'odd', name: 'k', role: 'admin' }, 0)).key;
+    const res = await h.call(key, 'GET', '/v1/schedules');
+    expect(res.statusCode).toBe(500);
+    expect(problemOf(res).detail).toMatch(/unknown tier "platinum"/);
   });
 });
