@@ -1,6 +1,6 @@
 /** `agentcron schedules …`: commands about schedules. */
 import { Option, type Command } from 'commander';
-import { formatUtc, nextOccurrences, parseInstant, parseSpec, type Occurrence, type ScheduleSpecInput } from '../spec/index.js';
+import { formatUtc, nextOccurrences, parseInstant, parseSpec, type Occurrence, type ScheduleSpecInput, type Spec } from '../spec/index.js';
 import { UsageError, type CliContext } from './context.js';
 import { usingBackend, withBackendOptions, type BackendOptions } from './backend.js';
 import { formatTable } from './table.js';
@@ -8,19 +8,26 @@ import { formatTable } from './table.js';
 export function registerSchedulesCommands(program: Command, ctx: CliContext): void {
   const schedules = program.command('schedules').description('work with schedules');
 
-  schedules
-    .command('preview')
-    .description('show the next occurrences of a cron or interval spec, with DST shifts marked')
-    .option('--cron <expr>', 'cron expression: 5 fields, or 6 with seconds first')
-    .option('--every <duration>', 'interval, e.g. 90s, 15m, 6h, 1d')
-    .option('--phase <duration>', 'offset of the --every grid from the Unix epoch')
-    .option('--tz <zone>', 'IANA time zone', 'UTC')
-    .option('--from <iso>', 'first instant to consider (inclusive); without an offset it is local to --tz (default: now)')
-    .option('--count <n>', 'how many occurrences, 1-1000', '10')
-    .addOption(new Option('--dst-gap <policy>', 'fixed times in a spring-forward gap').choices(['shift', 'skip']).default('shift'))
-    .addOption(new Option('--dst-overlap <policy>', 'fixed times in a fall-back overlap').choices(['once', 'twice']).default('once'))
-    .option('--json', 'print JSON instead of a table')
-    .action((opts: PreviewOptions) => preview(opts, ctx));
+  withBackendOptions(
+    schedules
+      .command('preview')
+      .description("show the next occurrences of a cron or interval spec, or of a stored schedule, with DST shifts marked")
+      .argument('[schedule]', "a schedule id: preview its spec (with its own zone and DST policies) instead of --cron/--every")
+      .option('--cron <expr>', 'cron expression: 5 fields, or 6 with seconds first')
+      .option('--every <duration>', 'interval, e.g. 90s, 15m, 6h, 1d')
+      .option('--phase <duration>', 'offset of the --every grid from the Unix epoch')
+      .option('--tz <zone>', 'IANA time zone', 'UTC')
+      .option('--from <iso>', 'first instant to consider (inclusive); without an offset it is local to --tz (default: now)')
+      .option('--count <n>', 'how many occurrences, 1-1000', '10')
+      .addOption(new Option('--dst-gap <policy>', 'fixed times in a spring-forward gap').choices(['shift', 'skip']).default('shift'))
+      .addOption(new Option('--dst-overlap <policy>', 'fixed times in a fall-back overlap').choices(['once', 'twice']).default('once'))
+      .option('--json', 'print JSON instead of a table'),
+  ).action(async (scheduleId: string | undefined, opts: PreviewOptions) => {
+    if (scheduleId === undefined) return preview(parseSpec(specFromOptions(opts)), opts, ctx);
+    if (opts.cron !== undefined || opts.every !== undefined || opts.phase !== undefined) throw new UsageError('give a schedule id or --cron/--every, not both');
+    const schedule = await usingBackend(opts, ctx.now, (backend) => backend.getSchedule(scheduleId));
+    preview(parseSpec(schedule.spec), opts, ctx);
+  });
 
   withBackendOptions(schedules.command('ls').description('list schedules with their next occurrence and pause state').option('--json', 'print JSON')).action(
     async (opts: BackendOptions & { json?: boolean }) => {
@@ -64,7 +71,7 @@ export function registerSchedulesCommands(program: Command, ctx: CliContext): vo
   }
 }
 
-interface PreviewOptions {
+interface PreviewOptions extends BackendOptions {
   cron?: string;
   every?: string;
   phase?: string;
@@ -81,20 +88,21 @@ const DST_NOTE: Record<NonNullable<Occurrence['dst']>, string> = {
   repeated: 'repeated (overlap)',
 };
 
-function preview(opts: PreviewOptions, ctx: CliContext): void {
-  if (opts.cron === undefined && opts.every === undefined) throw new UsageError('one of --cron or --every is required');
+function specFromOptions(opts: PreviewOptions): ScheduleSpecInput {
+  if (opts.cron === undefined && opts.every === undefined) throw new UsageError('one of --cron or --every (or a schedule id) is required');
   if (opts.cron !== undefined && opts.every !== undefined) throw new UsageError('--cron and --every cannot be used together');
   if (opts.phase !== undefined && opts.every === undefined) throw new UsageError('--phase only applies to --every');
-  if (!/^\d+$/.test(opts.count) || Number(opts.count) < 1 || Number(opts.count) > 1000) {
-    throw new UsageError(`--count must be a whole number from 1 to 1000, got ${JSON.stringify(opts.count)}`);
-  }
-
   const input: ScheduleSpecInput = { timezone: opts.tz, dstGap: opts.dstGap, dstOverlap: opts.dstOverlap };
   if (opts.cron !== undefined) input.cron = opts.cron;
   if (opts.every !== undefined) input.every = opts.every;
   if (opts.phase !== undefined) input.phase = opts.phase;
-  const spec = parseSpec(input);
+  return input;
+}
 
+function preview(spec: Spec, opts: PreviewOptions, ctx: CliContext): void {
+  if (!/^\d+$/.test(opts.count) || Number(opts.count) < 1 || Number(opts.count) > 1000) {
+    throw new UsageError(`--count must be a whole number from 1 to 1000, got ${JSON.stringify(opts.count)}`);
+  }
   const from = opts.from === undefined ? ctx.now() : parseInstant('--from', opts.from, spec.timezone);
 
   const occurrences = nextOccurrences(spec, from - 1, Number(opts.count));

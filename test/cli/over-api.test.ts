@@ -113,6 +113,11 @@ describeContract('agentcron CLI over the API', (backend) => {
     expect(overApi.map((s: { id: string }) => s.id).sort()).toEqual(['every-10s', 'hourly']);
     expect(overApi).toEqual(direct);
     expect((await run('schedules', 'ls', ...via)).out).toMatch(/hourly\s+check\s+0 \* \* \* \*\s+Europe\/London/);
+    // A stored schedule's preview, in its own zone: Europe/London springs forward on 2026-03-29.
+    const preview = JSON.parse((await run('schedules', 'preview', 'hourly', '--from', '2026-03-29T00:00', '--count', '3', '--json', ...via)).out);
+    expect(preview.map((o: { local: string }) => o.local)).toEqual(['2026-03-29T00:00:00+00:00', '2026-03-29T02:00:00+01:00', '2026-03-29T03:00:00+01:00']);
+    expect((await run('schedules', 'preview', 'hourly', '--from', '2026-03-29T00:00', '--count', '3', '--json', '--db', db)).out).toBe(JSON.stringify(preview, null, 2) + '\n');
+    expect(await run('schedules', 'preview', 'hourly', '--cron', '* * * * *', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('not both') });
 
     // Trigger with an idempotency key: once.
     const a = JSON.parse((await run('trigger', 'hourly', '--idempotency-key', 'deploy-7', '--json', ...via)).out);
