@@ -139,6 +139,11 @@ describeContract('api schedules', (backend) => {
       expect(problemOf(res).type).toBe('https://agentcron.dev/problems/not-found');
     }
     expect((await h.call(other, 'GET', '/v1/schedules')).json().schedules).toEqual([]);
+    // Schedule ids are installation-wide: the id is taken, but the answer does not say by whom.
+    await h.call(other, 'POST', '/v1/templates', { id: 't1', kind: 'http', definition: { request: { url: 'http://x' } } });
+    const taken = await h.call(other, 'POST', '/v1/schedules', { id: 's1', template: 't1', spec: { every: '1h' } });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.body).not.toMatch(/acme/i);
     // Nothing changed for acme.
     expect((await h.call(h.keys.viewer, 'GET', '/v1/schedules/s1')).json()).toMatchObject({ paused: false, revision: 1 });
     expect((await h.call(h.keys.viewer, 'GET', '/v1/runs')).json().runs).toEqual([]);

@@ -1,6 +1,6 @@
 import type { Json, TemplateKind } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
-import { notFound, problem, validationProblem, type FieldError } from '../problem.js';
+import { fieldPath, notFound, problem, validationProblem, type FieldError } from '../problem.js';
 import type { ApiRouter } from '../router.js';
 import { templateView } from '../views.js';
 
@@ -19,10 +19,7 @@ export function validateDefinition(ctx: ApiContext, kind: TemplateKind, definiti
 
 function definitionErrors(error: unknown): FieldError[] {
   if (error && typeof error === 'object' && 'issues' in error && Array.isArray(error.issues)) {
-    return (error.issues as Array<{ path: PropertyKey[]; message: string }>).map((i) => ({
-      path: ['body.definition', ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace('definition.[', 'definition['),
-      message: i.message,
-    }));
+    return (error.issues as Array<{ path: PropertyKey[]; message: string }>).map((i) => ({ path: fieldPath('body.definition', i.path), message: i.message }));
   }
   return [{ path: 'body.definition', message: error instanceof Error ? error.message : String(error) }];
 }
