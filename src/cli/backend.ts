@@ -5,21 +5,28 @@
  * so `--json` prints the same thing either way.
  */
 import { Option, type Command } from 'commander';
-import { attemptView, runEventView, runView, scheduleView } from '../api/views.js';
-import { AgentcronClient, ApiError, type Attempt, type Run, type RunEvent, type Schedule } from '../client/index.js';
+import { attemptView, deliveryView, runEventView, runView, scheduleView } from '../api/views.js';
+import { AgentcronClient, ApiError, type Attempt, type Delivery, type Run, type RunEvent, type Schedule } from '../client/index.js';
 import { applyConfig, type ApplyTarget, type PlanStep } from '../config/apply.js';
 import type { Config } from '../config/schema.js';
 import { backfill, triggerRun } from '../engine/operations.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import { openStore } from '../store/open.js';
 import type { NewSchedule, RunFilter, SchedulePatch, Store } from '../store/store.js';
-import type { OverlapPolicy, RunStatus, Schedule as StoredSchedule, SchedulePolicies, TemplateKind, TemplateVersion } from '../store/types.js';
+import type { DeliveryStatus, OverlapPolicy, RunStatus, Schedule as StoredSchedule, SchedulePolicies, TemplateKind, TemplateVersion } from '../store/types.js';
 import { UsageError } from './context.js';
 import { DEFAULT_DB, DEFAULT_ORG } from './store-option.js';
 
 export interface RunQuery {
   scheduleId?: string;
   status?: RunStatus[];
+  limit: number;
+}
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus[];
+  runId?: string;
+  destinationId?: string;
   limit: number;
 }
 
@@ -37,6 +44,9 @@ export interface Backend {
   /** Cancels a queued or running run; `changed: false` when it had already finished. */
   cancelRun(id: string, reason: string): Promise<{ run: Run; changed: boolean }>;
   runEvents(id: string): Promise<RunEvent[]>;
+  listDeliveries(query: DeliveryQuery): Promise<Delivery[]>;
+  /** Makes a dead or delivered delivery pending again; UsageError when there is no such delivery. */
+  redeliver(id: string): Promise<Delivery>;
   /** Makes the organisation's templates and schedules match the file: see config/apply.ts. */
   apply(config: Config, options: { dryRun: boolean; prune: boolean; runners: readonly TemplateRunner[]; file: string; onStep?: (step: PlanStep) => void }): Promise<PlanStep[]>;
   close(): Promise<void>;
@@ -156,6 +166,16 @@ export class StoreBackend implements Backend {
     }
   }
 
+  async listDeliveries(query: DeliveryQuery): Promise<Delivery[]> {
+    return (await this.store.deliveries.list({ orgId: this.orgId, ...query })).map(deliveryView);
+  }
+
+  async redeliver(id: string): Promise<Delivery> {
+    const delivery = await this.store.deliveries.redeliver(this.orgId, id, this.now());
+    if (!delivery) throw notFound('delivery', id);
+    return deliveryView(delivery);
+  }
+
   apply(config: Config, options: Parameters<Backend['apply']>[1]): Promise<PlanStep[]> {
     return applyConfig(this.store, config, { orgId: this.orgId, now: this.now(), ...options }, options.file);
   }
@@ -221,6 +241,15 @@ export class ApiBackend implements Backend {
 
   runEvents(id: string): Promise<RunEvent[]> {
     return orNotFound(this.client.runEvents(id), 'run', id);
+  }
+
+  listDeliveries(query: DeliveryQuery): Promise<Delivery[]> {
+    const { status, ...rest } = query;
+    return this.client.listDeliveries({ ...rest, ...(status ? { status: status.join(',') } : {}) });
+  }
+
+  redeliver(id: string): Promise<Delivery> {
+    return orNotFound(this.client.redeliver(id), 'delivery', id);
   }
 
   apply(config: Config, options: Parameters<Backend['apply']>[1]): Promise<PlanStep[]> {

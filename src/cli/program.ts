@@ -11,6 +11,7 @@ import { NotFoundError } from '../store/store.js';
 import { ExitStatus, processContext, UsageError, type CliContext } from './context.js';
 import { registerApplyCommands } from './apply.js';
 import { registerCostCommands } from './cost.js';
+import { registerDeliveriesCommands } from './deliveries.js';
 import { registerDoctorCommands } from './doctor.js';
 import { registerKeysCommands } from './keys.js';
 import { registerOperationCommands } from './operations.js';
@@ -25,6 +26,7 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void>
   registerSchedulesCommands,
   registerRunsCommands,
   registerOperationCommands,
+  registerDeliveriesCommands,
   registerCostCommands,
   registerKeysCommands,
   registerDoctorCommands,

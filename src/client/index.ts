@@ -21,6 +21,8 @@ export type Template = ResponseOf<'getTemplate'>;
 export type RunEvent = ResponseOf<'listRunEvents'>['events'][number];
 export type ApiKey = ResponseOf<'listKeys'>['keys'][number];
 export type RunListQuery = NonNullable<RequestOf<'listRuns'>['query']>;
+export type Delivery = ResponseOf<'redeliver'>;
+export type DeliveryListQuery = NonNullable<RequestOf<'listDeliveries'>['query']>;
 
 /** A request the API refused or could not serve, with its problem details. */
 export class ApiError extends Error {
@@ -175,6 +177,17 @@ export class AgentcronClient {
       all.push(...events);
       if (events.length < 1000) return all;
     }
+  }
+
+  // -- Deliveries ------------------------------------------------------------------------------
+
+  async listDeliveries(query: DeliveryListQuery = {}): Promise<Delivery[]> {
+    return (await this.call('listDeliveries', { query })).deliveries;
+  }
+
+  /** Makes a dead (or delivered) delivery pending again, due now. */
+  redeliver(id: string): Promise<Delivery> {
+    return this.call('redeliver', { params: { id } });
   }
 
   // -- Templates -------------------------------------------------------------------------------

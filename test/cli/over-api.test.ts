@@ -153,6 +153,28 @@ describeContract('agentcron CLI over the API', (backend) => {
     expect(JSON.parse((await run('runs', 'ls', '--json', '--schedule', 'hourly', '--status', 'queued', ...via)).out)).toHaveLength(2);
   });
 
+  it('lists deliveries and redelivers a dead one, through the server as on the database', async () => {
+    const via = ['--server', server, '--api-key', await adminKey()];
+    await run('apply', '-f', file('agentcron.yaml', CONFIG), ...via);
+    const { run: triggered } = JSON.parse((await run('trigger', 'hourly', '--json', ...via)).out);
+    await store.deliveries.enqueue(
+      ['hook', 'archive'].map((destinationId) => ({ id: `evt-1:${destinationId}`, orgId: 'default', eventId: 'evt-1', eventType: 'run.succeeded', destinationId, runId: triggered.id, scheduleId: 'hourly', payload: { ok: true }, nextAttemptAt: NOW })),
+      NOW,
+    );
+    const [claimed] = await store.deliveries.claim({ limit: 1, leaseMs: 30_000, destinationId: 'hook' }, NOW);
+    await store.deliveries.record({ id: claimed!.id, attempt: 1, statusCode: 410, error: 'endpoint gone', latencyMs: 12, outcome: 'dead' }, NOW);
+
+    const dead = JSON.parse((await run('deliveries', 'ls', '--status', 'dead', '--json', ...via)).out);
+    expect(dead).toEqual([expect.objectContaining({ id: 'evt-1:hook', status: 'dead', attempts: 1, lastError: 'endpoint gone', runId: triggered.id })]);
+    expect((await run('deliveries', 'ls', '--status', 'dead', '--json', '--db', db)).out).toBe(JSON.stringify(dead, null, 2) + '\n');
+    expect((await run('deliveries', 'ls', '--run', triggered.id, ...via)).out).toMatch(/evt-1:hook\s+run\.succeeded\s+hook\s+\S+\s+dead\s+1/);
+
+    expect((await run('deliveries', 'redeliver', 'evt-1:hook', ...via)).out).toBe('evt-1:hook pending, next attempt 2026-03-07T12:00:00.000Z\n');
+    expect((await store.deliveries.get('default', 'evt-1:hook'))?.status).toBe('pending');
+    expect(await run('deliveries', 'redeliver', 'nope', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('delivery "nope" not found') });
+    expect(await run('deliveries', 'ls', '--status', 'lost', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('unknown status lost') });
+  });
+
   it('reports what the server refuses, with exit status 2: unknown ids, bad keys, missing roles, no server', async () => {
     const admin = await adminKey();
     const viewer = await adminKey('viewer');
