@@ -1,13 +1,13 @@
 /** `agentcron serve`: run a node (scheduler, workers and the HTTP API). */
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { buildApi, DEFAULT_RATE_LIMIT, type RateLimitOptions } from '../api/server.js';
+import type { RateLimitOptions } from '../api/server.js';
 import { SystemClock } from '../clock.js';
 import { applyConfig } from '../config/apply.js';
 import { loadConfigFile } from '../config/load.js';
 import { SecretKeyError, secretBoxFromEnv, type SecretBox } from '../config/secrets.js';
 import { Engine } from '../engine/engine.js';
-import { formatDuration, parseDuration } from '../spec/index.js';
+import { parseDuration } from '../spec/index.js';
 import { HttpRunner } from '../runtime/http.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import { openStore } from '../store/open.js';
@@ -32,7 +32,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('--lease <duration>', 'attempt lease, renewed by heartbeat', '30s')
       .option('--listen <host:port>', 'where the HTTP API listens', '127.0.0.1:8080')
       .option('--no-api', 'run the scheduler and workers without the HTTP API')
-      .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', `${DEFAULT_RATE_LIMIT.max}/${formatDuration(DEFAULT_RATE_LIMIT.windowMs)}`),
+      .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', '600/1m'),
   ).action((opts: ServeOptions) => serve(opts, ctx));
 }
 
@@ -101,6 +101,8 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   }
   let api: FastifyInstance | null = null;
   if (listen) {
+    // Loaded only when needed: `serve --no-api` starts without Fastify.
+    const { buildApi } = await import('../api/server.js');
     api = await buildApi({ store, clock, runners, secretBox, logger, rateLimit });
     try {
       await api.listen({ host: listen.host, port: listen.port });
