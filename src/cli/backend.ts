@@ -13,13 +13,17 @@ import { backfill, triggerRun } from '../engine/operations.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import { openStore } from '../store/open.js';
 import type { NewSchedule, RunFilter, SchedulePatch, Store } from '../store/store.js';
-import type { DeliveryStatus, OverlapPolicy, RunStatus, Schedule as StoredSchedule, SchedulePolicies, TemplateKind, TemplateVersion } from '../store/types.js';
+import type { DeliveryStatus, OverlapPolicy, RunStatus, RunTrigger, Schedule as StoredSchedule, SchedulePolicies, TemplateKind, TemplateVersion } from '../store/types.js';
 import { UsageError } from './context.js';
 import { DEFAULT_DB, DEFAULT_ORG } from './store-option.js';
 
 export interface RunQuery {
   scheduleId?: string;
   status?: RunStatus[];
+  trigger?: RunTrigger[];
+  /** Nominal time range [from, to), epoch ms. */
+  from?: number;
+  to?: number;
   limit: number;
 }
 
@@ -131,6 +135,9 @@ export class StoreBackend implements Backend {
         limit: Math.min(1000, query.limit - out.length),
         ...(query.scheduleId ? { scheduleId: query.scheduleId } : {}),
         ...(query.status ? { status: query.status } : {}),
+        ...(query.trigger ? { trigger: query.trigger } : {}),
+        ...(query.from !== undefined ? { from: query.from } : {}),
+        ...(query.to !== undefined ? { to: query.to } : {}),
         ...(cursor ? { cursor } : {}),
       };
       const page = await this.store.runs.list(filter);
@@ -217,7 +224,14 @@ export class ApiBackend implements Backend {
 
   async listRuns(query: RunQuery): Promise<Run[]> {
     const runs: Run[] = [];
-    const pages = this.client.iterateRuns({ limit: Math.min(query.limit, 1000), ...(query.scheduleId ? { scheduleId: query.scheduleId } : {}), ...(query.status ? { status: query.status.join(',') } : {}) });
+    const pages = this.client.iterateRuns({
+      limit: Math.min(query.limit, 1000),
+      ...(query.scheduleId ? { scheduleId: query.scheduleId } : {}),
+      ...(query.status ? { status: query.status.join(',') } : {}),
+      ...(query.trigger ? { trigger: query.trigger.join(',') } : {}),
+      ...(query.from !== undefined ? { from: new Date(query.from).toISOString() } : {}),
+      ...(query.to !== undefined ? { to: new Date(query.to).toISOString() } : {}),
+    });
     for await (const run of pages) {
       runs.push(run);
       if (runs.length >= query.limit) break;

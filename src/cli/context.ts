@@ -8,6 +8,8 @@ export interface CliContext {
   stderrIsTTY?: boolean;
   /** The environment commands read beyond their options (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Waits between polls (backfill --wait); tests make it advance the world instead. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export function processContext(): CliContext {

@@ -1,8 +1,10 @@
 /** `agentcron trigger` and `agentcron backfill`: run a schedule now, or over a past range. */
 import { Option, type Command } from 'commander';
 import { formatUtc, parseInstant } from '../spec/index.js';
-import type { OverlapPolicy } from '../store/types.js';
-import { usingBackend, withBackendOptions, type BackendOptions } from './backend.js';
+import type { Run } from '../client/index.js';
+import { TERMINAL_RUN_STATUSES, type OverlapPolicy } from '../store/types.js';
+import { usingBackend, withBackendOptions, type Backend, type BackendOptions } from './backend.js';
+import { progressBar } from './progress.js';
 import { UsageError, type CliContext } from './context.js';
 
 const OVERLAP: readonly OverlapPolicy[] = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow'];
@@ -33,6 +35,7 @@ export function registerOperationCommands(program: Command, ctx: CliContext): vo
       .requiredOption('--to <iso>', 'end of the range (exclusive)')
       .option('--dry-run', 'list the occurrences without creating runs')
       .option('--concurrency <n>', 'backfill runs at once', '1')
+      .option('--wait', 'after queuing, wait until every backfill run has finished (a progress bar on a terminal)')
       .option('--json', 'print JSON'),
   ).action(async (scheduleId: string, opts: BackfillOptions) => {
     const concurrency = Number(opts.concurrency);
@@ -46,12 +49,42 @@ export function registerOperationCommands(program: Command, ctx: CliContext): vo
       const from = parseInstant('--from', opts.from, zone);
       const to = parseInstant('--to', opts.to, zone);
       if (!(from < to)) throw new UsageError(`--from (${opts.from}) must be before --to (${opts.to})`);
-      return backend.backfill(scheduleId, { from, to, dryRun, concurrency });
+      const queued = await backend.backfill(scheduleId, { from, to, dryRun, concurrency });
+      if (!opts.wait || dryRun || queued.runs.length === 0) return queued;
+      return { ...queued, runs: await waitForBackfill(backend, scheduleId, { from, to, backfillId: queued.backfillId, total: queued.runs.length }, ctx) };
     });
     if (opts.json) return void ctx.stdout(`${JSON.stringify({ ...result, dryRun }, null, 2)}\n`);
+    if (opts.wait && !dryRun) {
+      const counts = new Map<string, number>();
+      for (const r of result.runs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+      ctx.stdout(`backfill ${result.backfillId} finished: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}\n`);
+      return;
+    }
     const verb = dryRun ? 'would run' : `queued (backfill ${result.backfillId}, ${concurrency} at a time)`;
     ctx.stdout(`${result.occurrences.length} occurrence(s) ${verb}\n${result.occurrences.map((t) => `  ${formatUtc(Date.parse(t))}\n`).join('')}`);
   });
+}
+
+/** How often --wait looks at the backfill's runs. */
+const POLL_MS = 1000;
+
+/** Polls the backfill's runs until all have finished, drawing a bar on a terminal; returns them. */
+async function waitForBackfill(backend: Backend, scheduleId: string, backfill: { from: number; to: number; backfillId: string; total: number }, ctx: CliContext): Promise<Run[]> {
+  const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const progress = progressBar(ctx, backfill.total, `backfill ${backfill.backfillId}`);
+  try {
+    let done = 0;
+    for (;;) {
+      // Backfill runs carry their occurrence's nominal time, so they are in [from, to).
+      const runs = (await backend.listRuns({ scheduleId, trigger: ['backfill'], from: backfill.from, to: backfill.to, limit: 10_000 })).filter((r) => r.backfillId === backfill.backfillId);
+      const finished = runs.filter((r) => TERMINAL_RUN_STATUSES.includes(r.status)).length;
+      for (; done < finished; done++) progress.tick(`${finished} finished`);
+      if (finished >= runs.length) return runs;
+      await sleep(POLL_MS);
+    }
+  } finally {
+    progress.done();
+  }
 }
 
 interface TriggerOptions extends BackendOptions {
@@ -65,5 +98,6 @@ interface BackfillOptions extends BackendOptions {
   to: string;
   dryRun?: boolean;
   concurrency: string;
+  wait?: boolean;
   json?: boolean;
 }

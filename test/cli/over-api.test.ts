@@ -214,3 +214,42 @@ describeContract('agentcron apply progress', (backend) => {
     expect(err.endsWith('\r\x1b[2K')).toBe(true);
   });
 });
+
+describeContract('agentcron backfill --wait', (backend) => {
+  it('waits until every run of the backfill has finished, with a progress bar on a terminal, through the server and on the database', async () => {
+    const store = await backend().open();
+    const db = dbOf(backend());
+    const app = await buildApi({ store, clock: new FakeClock(NOW), runners: [new HttpRunner()], rateLimit: false });
+    const server = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const key = (await runAt(NOW, ['keys', 'create', '--name', 'w', '--role', 'admin', '--db', db])).out.trim();
+      await runAt(NOW, ['apply', '-f', file('agentcron.yaml', CONFIG), '--db', db]);
+      for (const via of [['--server', server, '--api-key', key], ['--db', db]]) {
+        let out = '';
+        let err = '';
+        let polls = 0;
+        // Each poll interval, "the workers" finish one more run of the backfill (oldest first).
+        const sleep = async () => {
+          polls++;
+          const { runs } = await store.runs.list({ orgId: 'default', scheduleId: 'hourly', trigger: ['backfill'], status: ['queued'], limit: 1000 });
+          const next = runs[runs.length - 1];
+          if (next) await store.runs.cancel('default', next.id, 'finished by the test', NOW);
+        };
+        const code = await runCli(['backfill', 'hourly', '--from', '2026-03-01T00:00Z', '--to', '2026-03-01T03:00Z', '--wait', ...via], {
+          stdout: (t) => void (out += t),
+          stderr: (t) => void (err += t),
+          now: () => NOW,
+          stderrIsTTY: true,
+          sleep,
+        });
+        expect(code).toBe(0);
+        expect(polls).toBe(3);
+        expect(out).toMatch(/^backfill \S+ finished: 3 cancelled\n$/);
+        expect(err).toContain('] 3/3 3 finished');
+        expect(err.endsWith('\r\x1b[2K')).toBe(true);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
