@@ -153,6 +153,22 @@ describeContract('agentcron CLI over the API', (backend) => {
     expect(JSON.parse((await run('runs', 'ls', '--json', '--schedule', 'hourly', '--status', 'queued', ...via)).out)).toHaveLength(2);
   });
 
+  it('applies pause state, params and policies through the server, and re-applies as unchanged', async () => {
+    const via = ['--server', server, '--api-key', await adminKey()];
+    const paused = CONFIG.replace('    retry: { maxAttempts: 2 }\n', '    retry: { maxAttempts: 2 }\n    overlap: allow\n    catchup: { window: 5m, policy: all }\n    params: { region: eu, tags: [a, b] }\n    paused: true\n    pauseNote: waiting for the vendor\n');
+    const config = file('paused.yaml', paused);
+    expect((await run('apply', '-f', config, ...via)).code).toBe(0);
+    expect(await store.schedules.get('default', 'hourly')).toMatchObject({ paused: true, pauseNote: 'waiting for the vendor', params: { region: 'eu', tags: ['a', 'b'] }, policies: { overlap: 'allow', catchup: { window: '5m', policy: 'all' } } });
+    for (const target of [via, ['--db', db]]) {
+      const again = JSON.parse((await run('apply', '-f', config, '--dry-run', '--json', ...target)).out);
+      expect(again.plan.every((p: { action: string }) => p.action === 'unchanged')).toBe(true);
+    }
+    // Unpausing in the file resumes through the API.
+    const resumed = await run('apply', '-f', file('resumed.yaml', paused.replace('    paused: true\n', '')), ...via);
+    expect(resumed.out).toMatch(/update\s+schedule\s+hourly\s+paused/);
+    expect((await store.schedules.get('default', 'hourly'))?.paused).toBe(false);
+  });
+
   it('lists deliveries and redelivers a dead one, through the server as on the database', async () => {
     const via = ['--server', server, '--api-key', await adminKey()];
     await run('apply', '-f', file('agentcron.yaml', CONFIG), ...via);
