@@ -28,7 +28,12 @@ class SchemaCollector {
   convert(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
     const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
     const { $schema: _ignored, $defs, ...rest } = json;
-    for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) this.components[id] ??= rewriteRefs(def) as JsonSchema;
+    for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+      // zod names unnamed reused schemas __schema0, __schema1… per conversion: the same name could
+      // mean different schemas in two endpoints. Reused schemas must carry an id.
+      if (id.startsWith('__schema')) throw new Error(`a schema reused inside one endpoint has no id: give it .meta({ id }) (${JSON.stringify(def).slice(0, 120)})`);
+      this.components[id] ??= rewriteRefs(def) as JsonSchema;
+    }
     return rewriteRefs(rest) as JsonSchema;
   }
 }

@@ -27,7 +27,11 @@ export const InstantInput = z
 export const Instant = z.iso.datetime().meta({ description: 'ISO 8601 UTC date-time' });
 const NullableInstant = Instant.nullable();
 
-const JsonValue = z.json().meta({ id: 'JsonValue', description: 'any JSON value' });
+/** Any JSON value; recursive through its own id, so OpenAPI names it once (z.json() would leave an anonymous definition). */
+type JsonData = string | number | boolean | null | JsonData[] | { [key: string]: JsonData };
+const JsonValue: z.ZodType<JsonData> = z
+  .lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]))
+  .meta({ id: 'JsonValue', description: 'any JSON value' });
 
 /** RFC 9457 problem details, with the path of each invalid field in `errors`. */
 export const Problem = z
