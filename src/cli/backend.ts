@@ -15,7 +15,7 @@ import { openStore } from '../store/open.js';
 import type { NewSchedule, RunFilter, SchedulePatch, Store } from '../store/store.js';
 import type { DeliveryStatus, OverlapPolicy, RunStatus, RunTrigger, Schedule as StoredSchedule, SchedulePolicies, TemplateKind, TemplateVersion } from '../store/types.js';
 import { UsageError } from './context.js';
-import { DEFAULT_DB, DEFAULT_ORG } from './store-option.js';
+import { DEFAULT_ORG, withDbOption } from './store-option.js';
 
 export interface RunQuery {
   scheduleId?: string;
@@ -64,8 +64,7 @@ export interface BackendOptions {
 
 /** Adds `--db`, `--server` and `--api-key` (env AGENTCRON_DB, AGENTCRON_URL, AGENTCRON_API_KEY). */
 export function withBackendOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--db <target>', 'SQLite file path or postgres:// URL').env('AGENTCRON_DB').default(DEFAULT_DB))
+  return withDbOption(command)
     .addOption(new Option('--server <url>', 'act through this agentcron server instead of the database').env('AGENTCRON_URL'))
     .addOption(new Option('--api-key <key>', 'API key for --server').env('AGENTCRON_API_KEY'));
 }
