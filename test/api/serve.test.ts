@@ -1,4 +1,7 @@
-/** `agentcron serve` starts the API on a real port, tells how to make the first key, and shuts down on SIGTERM. */
+/**
+ * `agentcron serve` starts the API on a real port, tells how to make the first key, and shuts down
+ * on SIGTERM. Waits are long: starting node with tsx on a busy machine can take tens of seconds.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +32,7 @@ function serve(args: string[], env: Record<string, string | undefined> = {}): Se
   return { child, stderr: () => err, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
 }
 
-async function waitForText(s: Served, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+async function waitForText(s: Served, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const match = pattern.exec(s.stderr());
@@ -79,7 +82,7 @@ describe('agentcron serve with the API', () => {
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
-  }, 60_000);
+  }, 180_000);
 
   it('--no-api serves without listening; bad --listen, --rate-limit and master keys are usage errors', async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentcron-serve-api-'));
@@ -101,5 +104,5 @@ describe('agentcron serve with the API', () => {
       expect(await bad.exited).toBe(2);
       expect(bad.stderr()).toMatch(message);
     }
-  }, 60_000);
+  }, 180_000);
 });
