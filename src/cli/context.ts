@@ -4,6 +4,12 @@ export interface CliContext {
   stderr(text: string): void;
   /** Current instant, epoch milliseconds (the default for --from and the like). */
   now(): number;
+  /** Whether stderr is a terminal: progress bars are drawn only then. */
+  stderrIsTTY?: boolean;
+  /** The environment commands read beyond their options (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Waits between polls (backfill --wait); tests make it advance the world instead. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export function processContext(): CliContext {
@@ -11,10 +17,19 @@ export function processContext(): CliContext {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     now: () => Date.now(),
+    stderrIsTTY: process.stderr.isTTY === true,
   };
 }
 
 /** A bad command line: reported as one line on stderr, exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** Ends a command with this exit status after it has printed its own report (e.g. doctor's failures). */
+export class ExitStatus extends Error {
+  override readonly name = 'ExitStatus';
+  constructor(readonly status: number) {
+    super(`exit status ${status}`);
+  }
 }

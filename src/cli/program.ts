@@ -4,10 +4,16 @@
  * line on stderr; also for an invalid config file or an unknown id), 1 for anything else.
  */
 import { Command, CommanderError } from 'commander';
+import { ApiError } from '../client/index.js';
 import { ConfigError } from '../config/load.js';
 import { SpecError } from '../spec/index.js';
 import { NotFoundError } from '../store/store.js';
-import { processContext, UsageError, type CliContext } from './context.js';
+import { ExitStatus, processContext, UsageError, type CliContext } from './context.js';
+import { registerApplyCommands } from './apply.js';
+import { registerCostCommands } from './cost.js';
+import { registerDeliveriesCommands } from './deliveries.js';
+import { registerDoctorCommands } from './doctor.js';
+import { registerKeysCommands } from './keys.js';
 import { registerOperationCommands } from './operations.js';
 import { registerRunsCommands } from './runs.js';
 import { registerSchedulesCommands } from './schedules.js';
@@ -16,9 +22,14 @@ import { packageVersion } from './version.js';
 
 const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
   registerServeCommands,
+  registerApplyCommands,
   registerSchedulesCommands,
   registerRunsCommands,
   registerOperationCommands,
+  registerDeliveriesCommands,
+  registerCostCommands,
+  registerKeysCommands,
+  registerDoctorCommands,
 ];
 
 export function buildProgram(ctx: CliContext = processContext()): Command {
@@ -53,6 +64,12 @@ export async function runCli(args: readonly string[], ctx: CliContext = processC
       if (err.code === 'commander.help') return 2;
       ctx.stderr(`${oneLine(err.message.startsWith('error:') ? err.message : `error: ${err.message}`)}\n`);
       return 2;
+    }
+    if (err instanceof ExitStatus) return err.status;
+    if (err instanceof ApiError) {
+      // The server refused the request (4xx: bad input, unknown id, missing role) or failed (5xx).
+      ctx.stderr(`error: ${oneLine(err.message)}\n`);
+      return err.status < 500 ? 2 : 1;
     }
     if (err instanceof UsageError || err instanceof SpecError || err instanceof ConfigError || err instanceof NotFoundError) {
       ctx.stderr(`error: ${oneLine(err.message)}\n`);

@@ -1,15 +1,16 @@
-/** `agentcron runs …`: inspect runs. */
+/** `agentcron runs …`: inspect and cancel runs, and read their events. */
 import type { Command } from 'commander';
-import type { Run, RunStatus } from '../store/types.js';
+import type { Attempt, Run } from '../client/index.js';
+import type { RunStatus } from '../store/types.js';
+import { usingBackend, withBackendOptions, type BackendOptions } from './backend.js';
 import { UsageError, type CliContext } from './context.js';
-import { DEFAULT_ORG, usingStore, withDbOption, type DbOptions } from './store-option.js';
 import { formatTable } from './table.js';
 
 const STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'missed'];
 
 export function registerRunsCommands(program: Command, ctx: CliContext): void {
   const runs = program.command('runs').description('inspect runs');
-  withDbOption(
+  withBackendOptions(
     runs
       .command('ls')
       .description('list runs, newest occurrence first')
@@ -19,70 +20,44 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .option('--json', 'print a JSON array of runs'),
   ).action((opts: ListOptions) => listRuns(opts, ctx));
 
-  withDbOption(
+  withBackendOptions(
     runs.command('get').description('show a run with its attempts and their errors').argument('<run>', 'run id').option('--json', 'print JSON'),
-  ).action(async (id: string, opts: DbOptions & { json?: boolean }) => {
-    const found = await usingStore(opts, async (store) => {
-      const run = await store.runs.get(DEFAULT_ORG, id);
-      return run ? { run, attempts: await store.runs.attempts(run.id) } : null;
-    });
-    if (!found) throw new UsageError(`run ${JSON.stringify(id)} not found`);
-    const attempts = found.attempts.map((a) => ({
-      number: a.number,
-      status: a.status,
-      workerId: a.workerId,
-      startedAt: iso(a.startedAt),
-      finishedAt: iso(a.finishedAt),
-      error: a.error,
-    }));
-    if (opts.json) return void ctx.stdout(`${JSON.stringify({ ...runJson(found.run), attemptList: attempts }, null, 2)}\n`);
-    const r = found.run;
-    const lines = [
-      `run       ${r.id}`,
-      `schedule  ${r.scheduleId ?? '-'} (template ${r.templateId} v${r.templateVersion})`,
-      `nominal   ${iso(r.nominalTime)}  trigger ${r.trigger}`,
-      `status    ${r.status}${r.reason ? ` (${r.reason})` : ''}  attempts ${r.attempts}/${r.maxAttempts}`,
-      ...(r.output !== null ? [`output    ${JSON.stringify(r.output)}`] : []),
-      ...(r.error !== null ? [`error     ${errorMessage(r) ?? JSON.stringify(r.error)}`] : []),
-      '',
-    ];
-    ctx.stdout(lines.join('\n'));
-    if (attempts.length > 0) {
-      ctx.stdout(
-        formatTable(
-          ['ATTEMPT', 'STATUS', 'WORKER', 'STARTED (UTC)', 'DURATION', 'ERROR'],
-          found.attempts.map((a) => [
-            String(a.number),
-            a.status,
-            a.workerId,
-            iso(a.startedAt) ?? '',
-            a.finishedAt !== null ? `${a.finishedAt - a.startedAt}ms` : '',
-            String((a.error as { message?: unknown } | null)?.message ?? ''),
-          ]),
-        ),
-      );
-    }
+  ).action(async (id: string, opts: BackendOptions & { json?: boolean }) => {
+    const found = await usingBackend(opts, ctx.now, (backend) => backend.getRun(id));
+    if (opts.json) return void ctx.stdout(`${JSON.stringify(found, null, 2)}\n`);
+    ctx.stdout(describeRun(found.run));
+    if (found.attempts.length > 0) ctx.stdout(attemptTable(found.attempts));
   });
 
-  withDbOption(
+  withBackendOptions(
     runs
       .command('cancel')
       .description('cancel a queued or running run (a running attempt is stopped at its next heartbeat)')
       .argument('<run>', 'run id')
-      .option('--reason <text>', 'recorded on the run', 'cancelled from the command line'),
-  ).action(async (id: string, opts: DbOptions & { reason: string }) => {
-    const outcome = await usingStore(opts, async (store) => {
-      const before = await store.runs.get(DEFAULT_ORG, id);
-      if (!before) throw new UsageError(`run ${JSON.stringify(id)} not found`);
-      if (before.status !== 'queued' && before.status !== 'running') return { id, changed: false, status: before.status };
-      const after = await store.runs.cancel(DEFAULT_ORG, id, opts.reason, ctx.now());
-      return { id, changed: after?.status === 'cancelled', status: after?.status ?? before.status };
-    });
-    ctx.stdout(outcome.changed ? `${outcome.id} cancelled\n` : `${outcome.id} already ${outcome.status}; nothing to cancel\n`);
+      .option('--reason <text>', 'recorded on the run', 'cancelled from the command line')
+      .option('--json', 'print the run as JSON'),
+  ).action(async (id: string, opts: BackendOptions & { reason: string; json?: boolean }) => {
+    const { run, changed } = await usingBackend(opts, ctx.now, (backend) => backend.cancelRun(id, opts.reason));
+    if (opts.json) return void ctx.stdout(`${JSON.stringify({ changed, run }, null, 2)}\n`);
+    ctx.stdout(changed ? `${run.id} cancelled\n` : `${run.id} already ${run.status}; nothing to cancel\n`);
+  });
+
+  withBackendOptions(
+    runs.command('logs').description("print a run's events in order (attempts, outputs, errors)").argument('<run>', 'run id').option('--json', 'print a JSON array of events'),
+  ).action(async (id: string, opts: BackendOptions & { json?: boolean }) => {
+    const events = await usingBackend(opts, ctx.now, (backend) => backend.runEvents(id));
+    if (opts.json) return void ctx.stdout(`${JSON.stringify(events, null, 2)}\n`);
+    if (events.length === 0) return void ctx.stdout(`run ${id} has no events yet\n`);
+    ctx.stdout(
+      formatTable(
+        ['SEQ', 'AT (UTC)', 'ATTEMPT', 'TYPE', 'DATA'],
+        events.map((e) => [String(e.seq), e.at, e.attempt === null ? '-' : String(e.attempt), e.type, e.data === null ? '' : JSON.stringify(e.data).slice(0, 120)]),
+      ),
+    );
   });
 }
 
-interface ListOptions extends DbOptions {
+interface ListOptions extends BackendOptions {
   schedule?: string;
   status?: string;
   limit: string;
@@ -96,72 +71,42 @@ async function listRuns(opts: ListOptions, ctx: CliContext): Promise<void> {
   const limit = Number(opts.limit);
   if (!/^\d+$/.test(opts.limit) || limit < 1 || limit > 10_000) throw new UsageError(`--limit must be a whole number from 1 to 10000, got ${JSON.stringify(opts.limit)}`);
 
-  const runs = await usingStore(opts, async (store) => {
-    const out: Run[] = [];
-    let cursor: string | undefined;
-    while (out.length < limit) {
-      const page = await store.runs.list({
-        orgId: DEFAULT_ORG,
-        ...(opts.schedule ? { scheduleId: opts.schedule } : {}),
-        ...(status ? { status: status as RunStatus[] } : {}),
-        limit: Math.min(1000, limit - out.length),
-        ...(cursor ? { cursor } : {}),
-      });
-      out.push(...page.runs);
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
-    return out;
-  });
-
-  if (opts.json) {
-    ctx.stdout(`${JSON.stringify(runs.map(runJson), null, 2)}\n`);
-    return;
-  }
+  const runs = await usingBackend(opts, ctx.now, (backend) =>
+    backend.listRuns({ limit, ...(opts.schedule ? { scheduleId: opts.schedule } : {}), ...(status ? { status: status as RunStatus[] } : {}) }),
+  );
+  if (opts.json) return void ctx.stdout(`${JSON.stringify(runs, null, 2)}\n`);
   ctx.stdout(
     formatTable(
       ['RUN', 'SCHEDULE', 'NOMINAL (UTC)', 'TRIGGER', 'STATUS', 'ATTEMPTS', 'DURATION', 'ERROR / REASON'],
-      runs.map((r) => [
-        r.id,
-        r.scheduleId ?? '-',
-        iso(r.nominalTime) ?? '',
-        r.trigger,
-        r.status,
-        String(r.attempts),
-        r.startedAt !== null && r.finishedAt !== null ? `${r.finishedAt - r.startedAt}ms` : '',
-        (errorMessage(r) ?? r.reason ?? '').slice(0, 80),
-      ]),
+      runs.map((r) => [r.id, r.scheduleId ?? '-', r.nominalTime, r.trigger, r.status, String(r.attempts), duration(r.startedAt, r.finishedAt), (errorMessage(r.error) ?? r.reason ?? '').slice(0, 80)]),
     ),
   );
 }
 
-/** The stable JSON shape of a run on the command line (instants as ISO 8601 UTC). */
-export function runJson(r: Run) {
-  return {
-    id: r.id,
-    scheduleId: r.scheduleId,
-    templateId: r.templateId,
-    templateVersion: r.templateVersion,
-    nominalTime: iso(r.nominalTime),
-    trigger: r.trigger,
-    status: r.status,
-    reason: r.reason,
-    attempts: r.attempts,
-    maxAttempts: r.maxAttempts,
-    availableAt: iso(r.availableAt),
-    startedAt: iso(r.startedAt),
-    finishedAt: iso(r.finishedAt),
-    output: r.output,
-    error: r.error,
-    backfillId: r.backfillId,
-  };
+function describeRun(r: Run): string {
+  return [
+    `run       ${r.id}`,
+    `schedule  ${r.scheduleId ?? '-'} (template ${r.templateId} v${r.templateVersion})`,
+    `nominal   ${r.nominalTime}  trigger ${r.trigger}`,
+    `status    ${r.status}${r.reason ? ` (${r.reason})` : ''}  attempts ${r.attempts}/${r.maxAttempts}`,
+    ...(r.output !== null ? [`output    ${JSON.stringify(r.output)}`] : []),
+    ...(r.error !== null ? [`error     ${errorMessage(r.error) ?? JSON.stringify(r.error)}`] : []),
+    '',
+  ].join('\n');
 }
 
-function iso(t: number | null): string | null {
-  return t === null ? null : new Date(t).toISOString();
+function attemptTable(attempts: readonly Attempt[]): string {
+  return formatTable(
+    ['ATTEMPT', 'STATUS', 'WORKER', 'STARTED (UTC)', 'DURATION', 'ERROR'],
+    attempts.map((a) => [String(a.number), a.status, a.workerId, a.startedAt, duration(a.startedAt, a.finishedAt), errorMessage(a.error) ?? '']),
+  );
 }
 
-function errorMessage(r: Run): string | null {
-  const e = r.error as { message?: unknown } | null;
+function duration(startedAt: string | null, finishedAt: string | null): string {
+  return startedAt !== null && finishedAt !== null ? `${Date.parse(finishedAt) - Date.parse(startedAt)}ms` : '';
+}
+
+function errorMessage(error: unknown): string | null {
+  const e = error as { message?: unknown } | null;
   return e && typeof e.message === 'string' ? e.message : null;
 }

@@ -1,41 +1,47 @@
 /** `agentcron schedules …`: commands about schedules. */
 import { Option, type Command } from 'commander';
-import { formatUtc, nextOccurrences, parseInstant, parseSpec, type Occurrence, type ScheduleSpecInput } from '../spec/index.js';
+import { formatUtc, nextOccurrences, parseInstant, parseSpec, type Occurrence, type ScheduleSpecInput, type Spec } from '../spec/index.js';
 import { UsageError, type CliContext } from './context.js';
-import { DEFAULT_ORG, usingStore, withDbOption, type DbOptions } from './store-option.js';
+import { usingBackend, withBackendOptions, type BackendOptions } from './backend.js';
 import { formatTable } from './table.js';
-import type { Schedule } from '../store/types.js';
 
 export function registerSchedulesCommands(program: Command, ctx: CliContext): void {
   const schedules = program.command('schedules').description('work with schedules');
 
-  schedules
-    .command('preview')
-    .description('show the next occurrences of a cron or interval spec, with DST shifts marked')
-    .option('--cron <expr>', 'cron expression: 5 fields, or 6 with seconds first')
-    .option('--every <duration>', 'interval, e.g. 90s, 15m, 6h, 1d')
-    .option('--phase <duration>', 'offset of the --every grid from the Unix epoch')
-    .option('--tz <zone>', 'IANA time zone', 'UTC')
-    .option('--from <iso>', 'first instant to consider (inclusive); without an offset it is local to --tz (default: now)')
-    .option('--count <n>', 'how many occurrences, 1-1000', '10')
-    .addOption(new Option('--dst-gap <policy>', 'fixed times in a spring-forward gap').choices(['shift', 'skip']).default('shift'))
-    .addOption(new Option('--dst-overlap <policy>', 'fixed times in a fall-back overlap').choices(['once', 'twice']).default('once'))
-    .option('--json', 'print JSON instead of a table')
-    .action((opts: PreviewOptions) => preview(opts, ctx));
+  withBackendOptions(
+    schedules
+      .command('preview')
+      .description("show the next occurrences of a cron or interval spec, or of a stored schedule, with DST shifts marked")
+      .argument('[schedule]', "a schedule id: preview its spec (with its own zone and DST policies) instead of --cron/--every")
+      .option('--cron <expr>', 'cron expression: 5 fields, or 6 with seconds first')
+      .option('--every <duration>', 'interval, e.g. 90s, 15m, 6h, 1d')
+      .option('--phase <duration>', 'offset of the --every grid from the Unix epoch')
+      .option('--tz <zone>', 'IANA time zone', 'UTC')
+      .option('--from <iso>', 'first instant to consider (inclusive); without an offset it is local to --tz (default: now)')
+      .option('--count <n>', 'how many occurrences, 1-1000', '10')
+      .addOption(new Option('--dst-gap <policy>', 'fixed times in a spring-forward gap').choices(['shift', 'skip']).default('shift'))
+      .addOption(new Option('--dst-overlap <policy>', 'fixed times in a fall-back overlap').choices(['once', 'twice']).default('once'))
+      .option('--json', 'print JSON instead of a table'),
+  ).action(async (scheduleId: string | undefined, opts: PreviewOptions) => {
+    if (scheduleId === undefined) return preview(parseSpec(specFromOptions(opts)), opts, ctx);
+    if (opts.cron !== undefined || opts.every !== undefined || opts.phase !== undefined) throw new UsageError('give a schedule id or --cron/--every, not both');
+    const schedule = await usingBackend(opts, ctx.now, (backend) => backend.getSchedule(scheduleId));
+    preview(parseSpec(schedule.spec), opts, ctx);
+  });
 
-  withDbOption(schedules.command('ls').description('list schedules with their next occurrence and pause state').option('--json', 'print JSON')).action(
-    async (opts: DbOptions & { json?: boolean }) => {
-      const list = await usingStore(opts, (store) => store.schedules.list(DEFAULT_ORG));
-      if (opts.json) return void ctx.stdout(`${JSON.stringify(list.map(scheduleJson), null, 2)}\n`);
+  withBackendOptions(schedules.command('ls').description('list schedules with their next occurrence and pause state').option('--json', 'print JSON')).action(
+    async (opts: BackendOptions & { json?: boolean }) => {
+      const list = await usingBackend(opts, ctx.now, (backend) => backend.listSchedules());
+      if (opts.json) return void ctx.stdout(`${JSON.stringify(list, null, 2)}\n`);
       ctx.stdout(
         formatTable(
           ['SCHEDULE', 'TEMPLATE', 'SPEC', 'ZONE', 'NEXT (UTC)', 'STATE'],
           list.map((s) => [
             s.id,
-            s.templateId,
+            s.template,
             s.spec.cron ?? (s.spec.every ? `every ${s.spec.every}` : `at ${s.spec.at ?? ''}`),
             s.spec.timezone ?? 'UTC',
-            s.nextNominalTime === null ? 'ended' : formatUtc(s.nextNominalTime),
+            s.nextRunAt === null ? 'ended' : formatUtc(Date.parse(s.nextRunAt)),
             s.paused ? `paused${s.pauseNote ? `: ${s.pauseNote}` : ''}` : 'active',
           ]),
         ),
@@ -43,11 +49,10 @@ export function registerSchedulesCommands(program: Command, ctx: CliContext): vo
     },
   );
 
-  withDbOption(schedules.command('get').description('show one schedule as JSON').argument('<schedule>', 'schedule id')).action(
-    async (id: string, opts: DbOptions) => {
-      const schedule = await usingStore(opts, (store) => store.schedules.get(DEFAULT_ORG, id));
-      if (!schedule) throw new UsageError(`schedule ${JSON.stringify(id)} not found`);
-      ctx.stdout(`${JSON.stringify(scheduleJson(schedule), null, 2)}\n`);
+  withBackendOptions(schedules.command('get').description('show one schedule as JSON').argument('<schedule>', 'schedule id')).action(
+    async (id: string, opts: BackendOptions) => {
+      const schedule = await usingBackend(opts, ctx.now, (backend) => backend.getSchedule(id));
+      ctx.stdout(`${JSON.stringify(schedule, null, 2)}\n`);
     },
   );
 
@@ -55,34 +60,18 @@ export function registerSchedulesCommands(program: Command, ctx: CliContext): vo
     const command = schedules
       .command(paused ? 'pause' : 'resume')
       .description(paused ? 'stop firing a schedule, with a note saying why' : 'fire a paused schedule again (missed occurrences go through catch-up)')
-      .argument('<schedule>', 'schedule id');
+      .argument('<schedule>', 'schedule id')
+      .option('--json', 'print the schedule as JSON');
     if (paused) command.option('--note <text>', 'why it is paused');
-    withDbOption(command).action(async (id: string, opts: DbOptions & { note?: string }) => {
-      const schedule = await usingStore(opts, async (store) => {
-        if (!(await store.schedules.get(DEFAULT_ORG, id))) throw new UsageError(`schedule ${JSON.stringify(id)} not found`);
-        return store.schedules.setPaused(DEFAULT_ORG, id, paused, paused ? (opts.note ?? null) : null, ctx.now());
-      });
+    withBackendOptions(command).action(async (id: string, opts: BackendOptions & { note?: string; json?: boolean }) => {
+      const schedule = await usingBackend(opts, ctx.now, (backend) => backend.setPaused(id, paused, paused ? (opts.note ?? null) : null));
+      if (opts.json) return void ctx.stdout(`${JSON.stringify(schedule, null, 2)}\n`);
       ctx.stdout(`${schedule.id} ${schedule.paused ? `paused${schedule.pauseNote ? `: ${schedule.pauseNote}` : ''}` : 'resumed'}\n`);
     });
   }
 }
 
-function scheduleJson(s: Schedule) {
-  return {
-    id: s.id,
-    templateId: s.templateId,
-    templateVersion: s.templateVersion,
-    params: s.params,
-    spec: s.spec,
-    policies: s.policies,
-    nextNominalTime: s.nextNominalTime === null ? null : formatUtc(s.nextNominalTime),
-    paused: s.paused,
-    pauseNote: s.pauseNote,
-    remainingRuns: s.remainingRuns,
-  };
-}
-
-interface PreviewOptions {
+interface PreviewOptions extends BackendOptions {
   cron?: string;
   every?: string;
   phase?: string;
@@ -99,20 +88,21 @@ const DST_NOTE: Record<NonNullable<Occurrence['dst']>, string> = {
   repeated: 'repeated (overlap)',
 };
 
-function preview(opts: PreviewOptions, ctx: CliContext): void {
-  if (opts.cron === undefined && opts.every === undefined) throw new UsageError('one of --cron or --every is required');
+function specFromOptions(opts: PreviewOptions): ScheduleSpecInput {
+  if (opts.cron === undefined && opts.every === undefined) throw new UsageError('one of --cron or --every (or a schedule id) is required');
   if (opts.cron !== undefined && opts.every !== undefined) throw new UsageError('--cron and --every cannot be used together');
   if (opts.phase !== undefined && opts.every === undefined) throw new UsageError('--phase only applies to --every');
-  if (!/^\d+$/.test(opts.count) || Number(opts.count) < 1 || Number(opts.count) > 1000) {
-    throw new UsageError(`--count must be a whole number from 1 to 1000, got ${JSON.stringify(opts.count)}`);
-  }
-
   const input: ScheduleSpecInput = { timezone: opts.tz, dstGap: opts.dstGap, dstOverlap: opts.dstOverlap };
   if (opts.cron !== undefined) input.cron = opts.cron;
   if (opts.every !== undefined) input.every = opts.every;
   if (opts.phase !== undefined) input.phase = opts.phase;
-  const spec = parseSpec(input);
+  return input;
+}
 
+function preview(spec: Spec, opts: PreviewOptions, ctx: CliContext): void {
+  if (!/^\d+$/.test(opts.count) || Number(opts.count) < 1 || Number(opts.count) > 1000) {
+    throw new UsageError(`--count must be a whole number from 1 to 1000, got ${JSON.stringify(opts.count)}`);
+  }
   const from = opts.from === undefined ? ctx.now() : parseInstant('--from', opts.from, spec.timezone);
 
   const occurrences = nextOccurrences(spec, from - 1, Number(opts.count));

@@ -1,17 +1,20 @@
-/** `agentcron serve` and `agentcron apply`: run a node, and load config as code. */
+/** `agentcron serve`: run a node (scheduler, workers and the HTTP API). */
 import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import type { RateLimitOptions } from '../api/server.js';
 import { SystemClock } from '../clock.js';
-import { applyConfig, type PlanStep } from '../config/apply.js';
+import { applyConfig } from '../config/apply.js';
 import { loadConfigFile } from '../config/load.js';
+import { SecretKeyError, secretBoxFromEnv, type SecretBox } from '../config/secrets.js';
 import { Engine } from '../engine/engine.js';
 import { parseDuration } from '../spec/index.js';
 import { HttpRunner } from '../runtime/http.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import { createLogger } from '../telemetry/logger.js';
 import { UsageError, type CliContext } from './context.js';
-import { DEFAULT_ORG, usingStore, withDbOption, type DbOptions } from './store-option.js';
-import { formatTable } from './table.js';
+import { DEFAULT_DB, DEFAULT_ORG, withDbOption, type DbOptions } from './store-option.js';
 
 /** The template kinds this build can run. */
 export function defaultRunners(): TemplateRunner[] {
@@ -26,23 +29,11 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('-c, --config <file>', 'apply this agentcron.yaml before starting')
       .option('--slots <n>', 'attempts this node runs at once', '8')
       .option('--grace <duration>', 'on shutdown, how long live attempts may finish before they are released', '30s')
-      .option('--lease <duration>', 'attempt lease, renewed by heartbeat', '30s'),
+      .option('--lease <duration>', 'attempt lease, renewed by heartbeat', '30s')
+      .option('--listen <host:port>', 'where the HTTP API listens', '127.0.0.1:8080')
+      .option('--no-api', 'run the scheduler and workers without the HTTP API')
+      .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', '600/1m'),
   ).action((opts: ServeOptions) => serve(opts, ctx));
-
-  withDbOption(
-    program
-      .command('apply')
-      .description('make the database match agentcron.yaml (prints the plan)')
-      .requiredOption('-f, --file <file>', 'the config file')
-      .option('--dry-run', 'print the plan only')
-      .option('--prune', 'delete schedules and templates the file no longer lists'),
-  ).action(async (opts: ApplyCliOptions) => {
-    const config = loadConfigFile(opts.file);
-    const plan = await usingStore(opts, (store) =>
-      applyConfig(store, config, { orgId: DEFAULT_ORG, runners: defaultRunners(), now: ctx.now(), dryRun: opts.dryRun === true, prune: opts.prune === true }, opts.file),
-    );
-    ctx.stdout(formatPlan(plan, opts.dryRun === true));
-  });
 }
 
 interface ServeOptions extends DbOptions {
@@ -50,18 +41,43 @@ interface ServeOptions extends DbOptions {
   slots: string;
   grace: string;
   lease: string;
+  listen: string;
+  api: boolean;
+  rateLimit: string;
 }
 
-interface ApplyCliOptions extends DbOptions {
-  file: string;
-  dryRun?: boolean;
-  prune?: boolean;
+/** `host:port` (IPv6 in brackets: `[::1]:8080`); port 0 picks a free one. */
+export function parseListen(text: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65_535) throw new UsageError(`--listen must be host:port (e.g. 127.0.0.1:8080 or [::1]:8080), got ${JSON.stringify(text)}`);
+  return { host: (match[1] ?? match[2])!, port };
 }
 
-function formatPlan(plan: PlanStep[], dryRun: boolean): string {
-  const changed = plan.filter((p) => p.action !== 'unchanged');
-  const rows = plan.map((p) => [p.action, p.kind, p.id, p.changes?.join(', ') ?? '']);
-  return `${formatTable(['ACTION', 'KIND', 'ID', 'CHANGES'], rows)}${dryRun ? 'dry run: nothing written' : `${changed.length} change(s) applied`}\n`;
+/** `600/1m` or `off`. */
+export function parseRateLimit(text: string): RateLimitOptions | false {
+  if (text === 'off') return false;
+  const match = /^(\d+)\/(.+)$/.exec(text);
+  const max = match ? Number(match[1]) : 0;
+  if (!match || max < 1) throw new UsageError(`--rate-limit must be <requests>/<duration> (e.g. 600/1m) or off, got ${JSON.stringify(text)}`);
+  return { max, windowMs: parseDuration(match[2]!, '--rate-limit') };
+}
+
+function loadSecretBox(): SecretBox | null {
+  try {
+    return secretBoxFromEnv();
+  } catch (error) {
+    if (error instanceof SecretKeyError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** True when no organisation has a live key: then nobody can call the API yet. */
+async function noLiveKeys(store: Store): Promise<boolean> {
+  for (const org of await store.orgs.list()) {
+    if ((await store.apiKeys.list(org.id)).some((k) => k.revokedAt === null)) return false;
+  }
+  return true;
 }
 
 async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
@@ -71,6 +87,9 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   const leaseMs = parseDuration(opts.lease, '--lease');
   if (leaseMs < 1000) throw new UsageError(`--lease must be at least 1s, got ${opts.lease}`);
   const config = opts.config ? loadConfigFile(opts.config) : undefined;
+  const listen = opts.api ? parseListen(opts.listen) : null;
+  const rateLimit = parseRateLimit(opts.rateLimit);
+  const secretBox = loadSecretBox();
 
   const logger = createLogger();
   const clock = new SystemClock();
@@ -80,10 +99,28 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
     const plan = await applyConfig(store, config, { orgId: DEFAULT_ORG, runners, now: clock.now() }, opts.config);
     logger.info({ changes: plan.filter((p) => p.action !== 'unchanged') }, `applied ${opts.config}`);
   }
+  let api: FastifyInstance | null = null;
+  if (listen) {
+    // Loaded only when needed: `serve --no-api` starts without Fastify.
+    const { buildApi } = await import('../api/server.js');
+    api = await buildApi({ store, clock, runners, secretBox, logger, rateLimit });
+    try {
+      await api.listen({ host: listen.host, port: listen.port });
+    } catch (error) {
+      await api.close().catch(() => {});
+      await store.close();
+      throw new UsageError(`--listen ${opts.listen}: cannot listen: ${(error as Error).message}`);
+    }
+  }
   const engine = new Engine({ store, clock, logger, runners, slots, leaseMs });
   engine.start();
-  logger.info({ db: redactUrl(opts.db), slots, pid: process.pid }, 'agentcron serving');
-  ctx.stderr(`agentcron serving (db ${redactUrl(opts.db)}, ${slots} slots); Ctrl-C to stop\n`);
+  const apiUrl = api ? apiUrlOf(api) : null;
+  logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, secrets: secretBox !== null, pid: process.pid }, 'agentcron serving');
+  ctx.stderr(`agentcron serving (db ${redactUrl(opts.db)}, ${slots} slots${apiUrl ? `, API ${apiUrl}/v1, OpenAPI ${apiUrl}/openapi.json` : ', no API'}); Ctrl-C to stop\n`);
+  if (api && !secretBox) ctx.stderr('secrets are off: set AGENTCRON_MASTER_KEY (openssl rand -base64 32) or AGENTCRON_MASTER_KEY_FILE to store secrets\n');
+  if (api && (await noLiveKeys(store))) {
+    ctx.stderr(`no API keys yet; create the first admin key with:\n  agentcron keys create --name admin --role admin${opts.db === DEFAULT_DB ? '' : ' --db <same database>'}\nthen call the API with: Authorization: Bearer <key>\n`);
+  }
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -94,8 +131,9 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
       }
       stopping = true;
       logger.info({ signal }, 'stopping');
-      engine
-        .shutdown(graceMs)
+      // The API stops taking requests first; in-flight ones finish while the engine drains.
+      Promise.resolve(api?.close())
+        .then(() => engine.shutdown(graceMs))
         .then(() => store.close())
         .then(() => logger.flush())
         .finally(resolve);
@@ -103,6 +141,13 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+}
+
+function apiUrlOf(api: FastifyInstance): string {
+  const address = api.server.address();
+  if (address === null || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 function redactUrl(target: string): string {

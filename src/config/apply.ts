@@ -21,6 +21,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   runners: readonly TemplateRunner[];
   now: number;
+  /** Called as each step of the plan is taken (progress reporting). */
+  onStep?: (step: PlanStep) => void;
 }
 
 const SPEC_FIELDS = ['cron', 'every', 'phase', 'at', 'timezone', 'start', 'end', 'jitter', 'dstGap', 'dstOverlap'] as const;
@@ -79,7 +81,19 @@ export function validateConfig(config: Config, runners: readonly TemplateRunner[
  * Makes the store match the config: declarative and idempotent (a second apply plans only
  * `unchanged` steps). Returns the plan; with `dryRun` nothing is written.
  */
-export async function applyConfig(store: Store, config: Config, options: ApplyOptions, file = 'agentcron.yaml'): Promise<PlanStep[]> {
+/**
+ * What `applyConfig` needs of a store: a `Store` is one, and so is the CLI's adapter that
+ * applies a file through the HTTP API (src/cli/backend.ts), so both share this one plan.
+ */
+export interface ApplyTarget {
+  orgs: Pick<Store['orgs'], 'get' | 'create'>;
+  meta: Pick<Store['meta'], 'set'>;
+  templates: Pick<Store['templates'], 'get' | 'put' | 'list' | 'delete'>;
+  schedules: Pick<Store['schedules'], 'get' | 'create' | 'update' | 'setPaused' | 'list' | 'delete'>;
+  transaction<T>(fn: (tx: ApplyTarget) => Promise<T>): Promise<T>;
+}
+
+export async function applyConfig(store: ApplyTarget, config: Config, options: ApplyOptions, file = 'agentcron.yaml'): Promise<PlanStep[]> {
   validateConfig(config, options.runners, file);
   const { orgId, now } = options;
   return store.transaction(async (tx) => {
@@ -94,11 +108,15 @@ export async function applyConfig(store: Store, config: Config, options: ApplyOp
     // starting with the same file) run one after the other and the later one finds no changes.
     if (!options.dryRun) await tx.meta.set(`config.applied.${orgId}`, { at: now }, now);
     const plan: PlanStep[] = [];
+    const push = (step: PlanStep) => {
+      plan.push(step);
+      options.onStep?.(step);
+    };
     for (const t of config.templates) {
       const latest = await tx.templates.get(orgId, t.id);
       const definition = definitionOf(t);
-      const same = latest && latest.kind === t.kind && JSON.stringify(latest.definition) === JSON.stringify(definition);
-      plan.push({ action: !latest ? 'create' : same ? 'unchanged' : 'update', kind: 'template', id: t.id, ...(latest && !same ? { changes: ['definition'] } : {}) });
+      const same = latest && latest.kind === t.kind && sameJson(latest.definition, definition);
+      push({ action: !latest ? 'create' : same ? 'unchanged' : 'update', kind: 'template', id: t.id, ...(latest && !same ? { changes: ['definition'] } : {}) });
       if (!options.dryRun && !same) await tx.templates.put({ orgId, templateId: t.id, kind: t.kind, definition }, now);
     }
     for (const s of config.schedules) {
@@ -113,7 +131,7 @@ export async function applyConfig(store: Store, config: Config, options: ApplyOp
         remainingRuns: s.remainingRuns ?? null,
       };
       if (!existing) {
-        plan.push({ action: 'create', kind: 'schedule', id: s.id });
+        push({ action: 'create', kind: 'schedule', id: s.id });
         if (!options.dryRun) {
           await tx.schedules.create(
             { id: s.id, orgId, ...wanted, nextNominalTime: firstAtOrAfter(spec, now), paused: s.paused, pauseNote: s.pauseNote ?? null },
@@ -123,7 +141,7 @@ export async function applyConfig(store: Store, config: Config, options: ApplyOp
         continue;
       }
       const changes = changedFields(existing, wanted, s);
-      plan.push({ action: changes.length > 0 ? 'update' : 'unchanged', kind: 'schedule', id: s.id, ...(changes.length ? { changes } : {}) });
+      push({ action: changes.length > 0 ? 'update' : 'unchanged', kind: 'schedule', id: s.id, ...(changes.length ? { changes } : {}) });
       if (options.dryRun || changes.length === 0) continue;
       // A new spec starts from now: occurrences of the old spec are not owed.
       const specChanged = changes.includes('spec');
@@ -134,13 +152,13 @@ export async function applyConfig(store: Store, config: Config, options: ApplyOp
       const keepSchedules = new Set(config.schedules.map((s) => s.id));
       for (const s of await tx.schedules.list(orgId)) {
         if (keepSchedules.has(s.id)) continue;
-        plan.push({ action: 'delete', kind: 'schedule', id: s.id });
+        push({ action: 'delete', kind: 'schedule', id: s.id });
         if (!options.dryRun) await tx.schedules.delete(orgId, s.id);
       }
       const keepTemplates = new Set(config.templates.map((t) => t.id));
       for (const t of await tx.templates.list(orgId)) {
         if (keepTemplates.has(t.templateId)) continue;
-        plan.push({ action: 'delete', kind: 'template', id: t.templateId });
+        push({ action: 'delete', kind: 'template', id: t.templateId });
         if (!options.dryRun) await tx.templates.delete(orgId, t.templateId);
       }
     }
@@ -148,7 +166,7 @@ export async function applyConfig(store: Store, config: Config, options: ApplyOp
   });
 }
 
-async function planOnly(_tx: Store, config: Config, _options: ApplyOptions): Promise<PlanStep[]> {
+async function planOnly(_tx: ApplyTarget, config: Config, _options: ApplyOptions): Promise<PlanStep[]> {
   return [
     ...config.templates.map((t): PlanStep => ({ action: 'create', kind: 'template', id: t.id })),
     ...config.schedules.map((s): PlanStep => ({ action: 'create', kind: 'schedule', id: s.id })),
@@ -163,10 +181,34 @@ export function firstAtOrAfter(spec: ScheduleSpecInput, now: number): number | n
 function changedFields(existing: Schedule, wanted: Omit<Schedule, 'id' | 'orgId' | 'nextNominalTime' | 'paused' | 'pauseNote' | 'revision' | 'createdAt' | 'updatedAt'>, s: ScheduleConfig): string[] {
   const changes: string[] = [];
   for (const key of Object.keys(wanted) as Array<keyof typeof wanted>) {
-    if (JSON.stringify(existing[key]) !== JSON.stringify(wanted[key])) changes.push(key);
+    const same = key === 'spec' ? sameSpec(existing.spec, wanted.spec) : sameJson(existing[key], wanted[key]);
+    if (!same) changes.push(key);
   }
   if (existing.paused !== s.paused) changes.push('paused');
   return changes;
+}
+
+/**
+ * Equal as JSON whatever the order of object keys: a schedule written through the API comes back
+ * with its keys in schema order, and must not look changed to the next apply.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
+  );
+}
+
+/** Specs that fire the same: compared with their defaults filled in (the API stores them so). */
+function sameSpec(a: ScheduleSpecInput, b: ScheduleSpecInput): boolean {
+  try {
+    return sameJson(parseSpec(a).input, parseSpec(b).input);
+  } catch {
+    return sameJson(a, b);
+  }
 }
 
 function describe(error: unknown): string {

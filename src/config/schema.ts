@@ -1,16 +1,55 @@
 import { z } from 'zod';
 import { parseDuration } from '../spec/index.js';
 
-/** `agentcron.yaml`: templates and schedules as code, applied idempotently. */
-const Duration = z.string().check((ctx) => {
+/** A duration such as `90s`, `15m`, `6h`, `1d`. */
+export const Duration = z.string().check((ctx) => {
   try {
     parseDuration(ctx.value);
   } catch (error) {
     ctx.issues.push({ code: 'custom', input: ctx.value, message: (error as Error).message });
   }
 });
-const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore (max 128)');
+export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore (max 128)');
 
+/** The fields of a schedule spec (shape only: `parseSpec` checks their meaning). Shared with the HTTP API. */
+export const specFields = {
+  cron: z.string().optional(),
+  every: Duration.optional(),
+  phase: Duration.optional(),
+  at: z.string().optional(),
+  timezone: z.string().optional(),
+  start: z.string().optional(),
+  end: z.string().optional(),
+  jitter: Duration.optional(),
+  dstGap: z.enum(['shift', 'skip']).optional(),
+  dstOverlap: z.enum(['once', 'twice']).optional(),
+};
+
+/** The fields of a schedule's policies. Shared with the HTTP API. */
+export const policyFields = {
+  overlap: z.enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow']).optional(),
+  catchup: z
+    .object({
+      policy: z.enum(['latest', 'all', 'none']).optional(),
+      window: Duration.optional(),
+      bufferLimit: z.number().int().positive().max(100_000).optional(),
+    })
+    .strict()
+    .optional(),
+  retry: z
+    .object({
+      maxAttempts: z.number().int().min(1).max(100).optional(),
+      initialInterval: Duration.optional(),
+      backoffCoefficient: z.number().min(1).max(10).optional(),
+      maxInterval: Duration.optional(),
+    })
+    .strict()
+    .optional(),
+  timeout: Duration.optional(),
+  concurrency: z.number().int().positive().optional(),
+};
+
+/** `agentcron.yaml`: templates and schedules as code, applied idempotently. */
 export const TemplateConfigSchema = z
   .object({
     id: Id,
@@ -26,36 +65,8 @@ export const ScheduleConfigSchema = z
     template: Id,
     templateVersion: z.number().int().positive().optional(),
     params: z.record(z.string(), z.json()).default({}),
-    cron: z.string().optional(),
-    every: Duration.optional(),
-    phase: Duration.optional(),
-    at: z.string().optional(),
-    timezone: z.string().optional(),
-    start: z.string().optional(),
-    end: z.string().optional(),
-    jitter: Duration.optional(),
-    dstGap: z.enum(['shift', 'skip']).optional(),
-    dstOverlap: z.enum(['once', 'twice']).optional(),
-    overlap: z.enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow']).optional(),
-    catchup: z
-      .object({
-        policy: z.enum(['latest', 'all', 'none']).optional(),
-        window: Duration.optional(),
-        bufferLimit: z.number().int().positive().max(100_000).optional(),
-      })
-      .strict()
-      .optional(),
-    retry: z
-      .object({
-        maxAttempts: z.number().int().min(1).max(100).optional(),
-        initialInterval: Duration.optional(),
-        backoffCoefficient: z.number().min(1).max(10).optional(),
-        maxInterval: Duration.optional(),
-      })
-      .strict()
-      .optional(),
-    timeout: Duration.optional(),
-    concurrency: z.number().int().positive().optional(),
+    ...specFields,
+    ...policyFields,
     remainingRuns: z.number().int().min(0).optional(),
     paused: z.boolean().default(false),
     pauseNote: z.string().optional(),

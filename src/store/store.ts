@@ -110,7 +110,10 @@ export interface TemplateRepo {
   /** The latest version of every template of the organisation. */
   list(orgId: string): Promise<TemplateVersion[]>;
   versions(orgId: string, templateId: string): Promise<TemplateVersion[]>;
-  /** Deletes every version; a ConflictError when a schedule still uses the template. */
+  /**
+   * Deletes every version (hidden, not removed: a template created again under the same id
+   * continues the version numbers); a ConflictError when a schedule still uses the template.
+   */
   delete(orgId: string, templateId: string): Promise<boolean>;
 }
 
@@ -183,6 +186,8 @@ export interface ScheduleRepo {
   setPaused(orgId: string, id: string, paused: boolean, note: string | null, now: Instant): Promise<Schedule>;
   /** Deletes the schedule; its runs stay (with their schedule id) for history. */
   delete(orgId: string, id: string): Promise<boolean>;
+  /** Number of schedules of the organisation (tier limits). */
+  count(orgId: string): Promise<number>;
   /** Across organisations: unpaused schedules whose cursor is at or before `now`, earliest first. */
   due(now: Instant, limit: number): Promise<Schedule[]>;
   /** Across organisations: the earliest cursor of any unpaused schedule, so the scheduler can sleep until it. */
@@ -242,6 +247,8 @@ export interface RunRepo {
   list(filter: RunFilter): Promise<{ runs: Run[]; nextCursor: string | null }>;
   /** Queued or running runs of a schedule (the overlap policies look at these). */
   active(orgId: string, scheduleId: string): Promise<Run[]>;
+  /** Number of queued or running runs of the organisation (tier limits). */
+  countActive(orgId: string): Promise<number>;
   /**
    * Across organisations: claims up to `limit` queued runs whose `availableAt` has come,
    * earliest first, starting attempt number `attempts + 1` with a lease. Two claimers never get

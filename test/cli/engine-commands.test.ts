@@ -187,7 +187,7 @@ describe('agentcron runs get, cancel', () => {
     expect(shown.out).toContain('status    queued  attempts 0/3');
     expect((await run('runs', 'cancel', created.id, '--reason', 'not needed', '--db', db)).out).toBe(`${created.id} cancelled\n`);
     expect((await run('runs', 'cancel', created.id, '--db', db)).out).toBe(`${created.id} already cancelled; nothing to cancel\n`);
-    expect(JSON.parse((await run('runs', 'get', created.id, '--db', db, '--json')).out)).toMatchObject({ status: 'cancelled', reason: 'not needed', attemptList: [] });
+    expect(JSON.parse((await run('runs', 'get', created.id, '--db', db, '--json')).out)).toMatchObject({ run: { status: 'cancelled', reason: 'not needed' }, attempts: [] });
     expect(await run('runs', 'get', 'nope', '--db', db)).toMatchObject({ code: 2, err: expect.stringContaining('run "nope" not found') });
   });
 });

@@ -73,7 +73,7 @@ describe('agentcron schedules preview', () => {
     [['--cron', '* * * * *', '--tz', 'Mars/Olympus_Mons'], 'error: timezone: unknown IANA time zone "Mars/Olympus_Mons" (e.g. America/New_York, Europe/London, UTC)'],
     [['--every', '15x'], 'error: every: "15x" is not a duration; write a whole number and a unit (ms, s, m, h, d, w), e.g. 90s, 15m, 1h30m'],
     [['--every', '1h', '--phase', 'soon'], /^error: phase: "soon" is not a duration/],
-    [[], 'error: one of --cron or --every is required'],
+    [[], 'error: one of --cron or --every (or a schedule id) is required'],
     [['--cron', '* * * * *', '--every', '1m'], 'error: --cron and --every cannot be used together'],
     [['--cron', '* * * * *', '--phase', '5m'], 'error: --phase only applies to --every'],
     [['--every', '1h', '--count', '0'], 'error: --count must be a whole number from 1 to 1000, got "0"'],

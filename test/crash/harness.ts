@@ -198,7 +198,7 @@ export class ServeProcess {
 
   constructor(readonly args: ServeArgs) {
     const { child, log } = spawnCli(
-      ['serve', '-c', args.config, '--db', args.db, '--lease', args.lease ?? '2s', '--grace', args.grace ?? '1s', '--slots', String(args.slots ?? 16)],
+      ['serve', '--no-api', '-c', args.config, '--db', args.db, '--lease', args.lease ?? '2s', '--grace', args.grace ?? '1s', '--slots', String(args.slots ?? 16)],
       args.logFile,
     );
     this.child = child;

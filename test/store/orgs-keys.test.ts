@@ -7,7 +7,7 @@ describeContract('orgs and api keys', (backend) => {
   it('creates, gets and lists organisations; a duplicate id is a conflict', async () => {
     const store = await backend().open();
     const a = await store.orgs.create({ id: 'acme', name: 'Acme' }, T0);
-    expect(a).toEqual({ id: 'acme', name: 'Acme', tier: 'free', createdAt: T0 });
+    expect(a).toEqual({ id: 'acme', name: 'Acme', tier: 'self-hosted', createdAt: T0 });
     const b = await store.orgs.create({ name: 'Generated', tier: 'pro' }, T0 + 1);
     expect(b.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(await store.orgs.get('acme')).toEqual(a);

@@ -59,4 +59,20 @@ describeContract('templates', (backend) => {
     expect(await store.templates.get('o1', 't1')).toBeNull();
     expect(await store.templates.delete('o1', 't1')).toBe(false);
   });
+
+  it('a template deleted and put again continues its version numbers; deleted versions are hidden', async () => {
+    const store = await backend().open();
+    await store.orgs.create({ id: 'o1', name: 'one' }, T0);
+    await store.templates.put({ orgId: 'o1', templateId: 't', kind: 'steps', definition: { n: 1 } }, T0);
+    await store.templates.put({ orgId: 'o1', templateId: 't', kind: 'steps', definition: { n: 2 } }, T0);
+    expect(await store.templates.delete('o1', 't')).toBe(true);
+    expect(await store.templates.list('o1')).toEqual([]);
+    expect(await store.templates.versions('o1', 't')).toEqual([]);
+    expect(await store.templates.get('o1', 't', 1)).toBeNull();
+    // Same definition as the deleted latest: still a new version, numbered after the deleted ones.
+    const again = await store.templates.put({ orgId: 'o1', templateId: 't', kind: 'steps', definition: { n: 2 } }, T0 + 1);
+    expect(again).toMatchObject({ created: true, version: { version: 3 } });
+    expect((await store.templates.versions('o1', 't')).map((v) => v.version)).toEqual([3]);
+    expect((await store.templates.list('o1')).map((t) => [t.templateId, t.version])).toEqual([['t', 3]]);
+  });
 });

@@ -15,7 +15,7 @@ export class SqlOrgRepo implements OrgRepo {
     const id = input.id ?? newId();
     const rows = await this.db.query(
       'INSERT INTO orgs (id, name, tier, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *',
-      [id, input.name, input.tier ?? 'free', now],
+      [id, input.name, input.tier ?? 'self-hosted', now],
     );
     const row = first(rows);
     if (!row) throw new ConflictError(`organisation ${JSON.stringify(id)} already exists`);

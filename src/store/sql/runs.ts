@@ -228,6 +228,12 @@ export class SqlRunRepo implements RunRepo {
     return rows.map(rowToRun);
   }
 
+  async countActive(orgId: string): Promise<number> {
+    // Literal statuses, so both databases use the partial index runs_org_active.
+    const rows = await this.db.query(`SELECT COUNT(*) AS n FROM runs WHERE org_id = ? AND status IN ('queued', 'running')`, [orgId]);
+    return num(rows[0]?.n ?? 0);
+  }
+
   async claim(
     input: { workerId: string; limit: number; leaseMs: number; scheduleIds?: string[] },
     now: Instant,

@@ -139,6 +139,11 @@ export class SqlScheduleRepo implements ScheduleRepo {
     return (await this.db.execute('DELETE FROM schedules WHERE org_id = ? AND id = ?', [orgId, id])) > 0;
   }
 
+  async count(orgId: string): Promise<number> {
+    const rows = await this.db.query('SELECT COUNT(*) AS n FROM schedules WHERE org_id = ?', [orgId]);
+    return num(rows[0]?.n ?? 0);
+  }
+
   async due(now: Instant, limit: number): Promise<Schedule[]> {
     if (limit <= 0) return [];
     const rows = await this.db.query(

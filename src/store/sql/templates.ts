@@ -25,14 +25,20 @@ export class SqlTemplateRepo implements TemplateRepo {
     // Optimistic: compute the next version and insert it; a concurrent writer that took the
     // same number makes the insert a no-op, and the loop compares against its version.
     for (let tries = 0; tries < 20; tries++) {
-      const latest = await this.get(input.orgId, input.templateId);
-      if (latest && latest.kind === input.kind && canonicalJson(latest.definition) === wanted) {
+      // One read of the newest row, deleted or not: numbers are never reused (see migration 3),
+      // and a concurrent writer's row is either seen here (and compared) or makes the insert a no-op.
+      const top = first(
+        await this.db.query('SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? ORDER BY version DESC LIMIT 1', [input.orgId, input.templateId]),
+      );
+      const latest = top ? rowToTemplate(top) : null;
+      if (latest && num(top!.deleted) === 0 && latest.kind === input.kind && canonicalJson(latest.definition) === wanted) {
         return { version: latest, created: false };
       }
+      const next = (latest?.version ?? 0) + 1;
       const rows = await this.db.query(
         `INSERT INTO template_versions (org_id, template_id, version, kind, definition, created_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
-        [input.orgId, input.templateId, (latest?.version ?? 0) + 1, input.kind, JSON.stringify(input.definition), now],
+        [input.orgId, input.templateId, next, input.kind, JSON.stringify(input.definition), now],
       );
       const row = first(rows);
       if (row) return { version: rowToTemplate(row), created: true };
@@ -44,10 +50,10 @@ export class SqlTemplateRepo implements TemplateRepo {
     const rows =
       version === undefined
         ? await this.db.query(
-            'SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? ORDER BY version DESC LIMIT 1',
+            'SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? AND deleted = 0 ORDER BY version DESC LIMIT 1',
             [orgId, templateId],
           )
-        : await this.db.query('SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? AND version = ?', [
+        : await this.db.query('SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? AND version = ? AND deleted = 0', [
             orgId,
             templateId,
             version,
@@ -59,8 +65,8 @@ export class SqlTemplateRepo implements TemplateRepo {
   async list(orgId: string): Promise<TemplateVersion[]> {
     const rows = await this.db.query(
       `SELECT t.* FROM template_versions t
-       WHERE t.org_id = ? AND t.version = (
-         SELECT MAX(v.version) FROM template_versions v WHERE v.org_id = t.org_id AND v.template_id = t.template_id)
+       WHERE t.org_id = ? AND t.deleted = 0 AND t.version = (
+         SELECT MAX(v.version) FROM template_versions v WHERE v.org_id = t.org_id AND v.template_id = t.template_id AND v.deleted = 0)
        ORDER BY t.template_id`,
       [orgId],
     );
@@ -69,15 +75,16 @@ export class SqlTemplateRepo implements TemplateRepo {
 
   async versions(orgId: string, templateId: string): Promise<TemplateVersion[]> {
     const rows = await this.db.query(
-      'SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? ORDER BY version',
+      'SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? AND deleted = 0 ORDER BY version',
       [orgId, templateId],
     );
     return rows.map(rowToTemplate);
   }
 
   async delete(orgId: string, templateId: string): Promise<boolean> {
+    // Soft delete: the versions stay (hidden) so their numbers are never handed out again.
     const deleted = await this.db.execute(
-      `DELETE FROM template_versions WHERE org_id = ? AND template_id = ?
+      `UPDATE template_versions SET deleted = 1 WHERE org_id = ? AND template_id = ? AND deleted = 0
        AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.org_id = ? AND s.template_id = ?)`,
       [orgId, templateId, orgId, templateId],
     );

@@ -1,0 +1,14 @@
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../config/secrets.js';
+import type { TemplateRunner } from '../runtime/runner.js';
+import type { Store } from '../store/store.js';
+
+/** What route modules work with. */
+export interface ApiContext {
+  store: Store;
+  clock: Clock;
+  /** Template kinds this node can validate (and run). */
+  runners: readonly TemplateRunner[];
+  /** Null when no master key is configured: secret routes answer 503 and say how to set one. */
+  secretBox: SecretBox | null;
+}
