@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SystemClock } from '../clock.js';
 import { applyConfig, type PlanStep } from '../config/apply.js';
 import { loadConfigFile } from '../config/load.js';
+import { createDeliveryPipeline } from '../delivery/pipeline.js';
 import { Engine } from '../engine/engine.js';
 import { parseDuration } from '../spec/index.js';
 import { HttpRunner } from '../runtime/http.js';
@@ -26,7 +27,8 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('-c, --config <file>', 'apply this agentcron.yaml before starting')
       .option('--slots <n>', 'attempts this node runs at once', '8')
       .option('--grace <duration>', 'on shutdown, how long live attempts may finish before they are released', '30s')
-      .option('--lease <duration>', 'attempt lease, renewed by heartbeat', '30s'),
+      .option('--lease <duration>', 'attempt lease, renewed by heartbeat', '30s')
+      .option('--delivery-lease <duration>', 'how long a claimed delivery stays with this node; longer than the slowest destination timeout', '60s'),
   ).action((opts: ServeOptions) => serve(opts, ctx));
 
   withDbOption(
@@ -50,6 +52,7 @@ interface ServeOptions extends DbOptions {
   slots: string;
   grace: string;
   lease: string;
+  deliveryLease: string;
 }
 
 interface ApplyCliOptions extends DbOptions {
@@ -70,6 +73,8 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   const graceMs = parseDuration(opts.grace, '--grace');
   const leaseMs = parseDuration(opts.lease, '--lease');
   if (leaseMs < 1000) throw new UsageError(`--lease must be at least 1s, got ${opts.lease}`);
+  const deliveryLeaseMs = parseDuration(opts.deliveryLease, '--delivery-lease');
+  if (deliveryLeaseMs < 1000) throw new UsageError(`--delivery-lease must be at least 1s, got ${opts.deliveryLease}`);
   const config = opts.config ? loadConfigFile(opts.config) : undefined;
 
   const logger = createLogger();
@@ -80,7 +85,10 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
     const plan = await applyConfig(store, config, { orgId: DEFAULT_ORG, runners, now: clock.now() }, opts.config);
     logger.info({ changes: plan.filter((p) => p.action !== 'unchanged') }, `applied ${opts.config}`);
   }
-  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs });
+  const delivery = createDeliveryPipeline({ store, clock, logger, destinations: config?.destinations ?? [], leaseMs: deliveryLeaseMs });
+  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs, onRunFinished: delivery.listener });
+  const stopRelay = new AbortController();
+  const relayLoop = delivery.relay.run(stopRelay.signal);
   engine.start();
   logger.info({ db: redactUrl(opts.db), slots, pid: process.pid }, 'agentcron serving');
   ctx.stderr(`agentcron serving (db ${redactUrl(opts.db)}, ${slots} slots); Ctrl-C to stop\n`);
@@ -94,8 +102,8 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
       }
       stopping = true;
       logger.info({ signal }, 'stopping');
-      engine
-        .shutdown(graceMs)
+      stopRelay.abort();
+      Promise.all([engine.shutdown(graceMs), delivery.relay.shutdown(graceMs), relayLoop])
         .then(() => store.close())
         .then(() => logger.flush())
         .finally(resolve);

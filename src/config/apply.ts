@@ -38,6 +38,8 @@ export function schedulePoliciesOf(s: ScheduleConfig): SchedulePolicies {
   if (s.retry) policies.retry = s.retry;
   if (s.timeout) policies.timeout = s.timeout;
   if (s.concurrency) policies.concurrency = s.concurrency;
+  if (s.destinations && s.destinations.length > 0) policies.destinations = s.destinations;
+  if (s.emit) policies.emit = s.emit;
   return policies;
 }
 
@@ -130,6 +132,9 @@ export async function applyConfig(store: Store, config: Config, options: ApplyOp
       await tx.schedules.update(orgId, s.id, { ...wanted, ...(specChanged ? { nextNominalTime: firstAtOrAfter(spec, now) } : {}) }, now);
       if (changes.includes('paused')) await tx.schedules.setPaused(orgId, s.id, s.paused, s.pauseNote ?? null, now);
     }
+    // Destinations themselves (URLs, secrets) stay in the file; the store learns their ids and
+    // types so the CLI can list them and the relay can record their state.
+    if (!options.dryRun) for (const d of config.destinations) await tx.destinations.register(orgId, d.id, d.type, now);
     if (options.prune) {
       const keepSchedules = new Set(config.schedules.map((s) => s.id));
       for (const s of await tx.schedules.list(orgId)) {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DestinationConfigSchema } from '../delivery/registry.js';
+import { EMIT_POLICIES } from '../policy/emit.js';
 import { parseDuration } from '../spec/index.js';
 
 /** `agentcron.yaml`: templates and schedules as code, applied idempotently. */
@@ -59,6 +61,9 @@ export const ScheduleConfigSchema = z
     remainingRuns: z.number().int().min(0).optional(),
     paused: z.boolean().default(false),
     pauseNote: z.string().optional(),
+    /** Ids of entries of the top-level `destinations:` list that receive this schedule's events. */
+    destinations: z.array(Id).optional(),
+    emit: z.enum(EMIT_POLICIES).optional(),
   })
   .strict();
 
@@ -66,6 +71,7 @@ export const ConfigSchema = z
   .object({
     templates: z.array(TemplateConfigSchema).default([]),
     schedules: z.array(ScheduleConfigSchema).default([]),
+    destinations: z.array(DestinationConfigSchema).default([]),
   })
   .strict();
 

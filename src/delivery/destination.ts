@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { EMIT_POLICIES, RUN_EVENT_TYPES } from '../policy/emit.js';
 import type { Json } from '../store/types.js';
 
 /**
@@ -70,3 +73,23 @@ export interface Destination {
   /** Releases connections; idempotent. */
   close(): Promise<void>;
 }
+
+/** What a destination factory may use besides its config. */
+export interface DestinationContext {
+  /** Time for signatures, timestamps and rate limits (tests drive a FakeClock). */
+  clock: Clock;
+}
+
+/**
+ * Fields every entry of the config's `destinations:` list has, whatever its type. The registry
+ * takes them off before the type's own schema (`type` + its fields) validates the rest.
+ */
+export const destinationFields = {
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore (max 128)'),
+  /** Only these event types go to the destination (default: every type the emit policy produces). */
+  events: z.array(z.enum(RUN_EVENT_TYPES)).min(1).optional(),
+  /** Overrides the schedule's emit policy for this destination. */
+  emit: z.enum(EMIT_POLICIES).optional(),
+  /** Deliveries to this destination in flight at once (default 4). */
+  concurrency: z.number().int().min(1).max(256).optional(),
+};

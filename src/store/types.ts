@@ -185,6 +185,17 @@ export interface DeliveryAttempt {
   latencyMs: number;
 }
 
+/** What the relay learnt about a destination at run time; its configuration lives in agentcron.yaml. */
+export interface DestinationState {
+  orgId: string;
+  destinationId: string;
+  type: string;
+  /** Set when the destination answered 410 Gone (or an operator disabled it): its deliveries wait. */
+  disabledAt: Instant | null;
+  disabledReason: string | null;
+  updatedAt: Instant;
+}
+
 export type IncidentStatus = 'open' | 'resolved';
 
 export interface Incident {
