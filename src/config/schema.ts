@@ -64,6 +64,8 @@ export const ScheduleConfigSchema = z
     /** Ids of entries of the top-level `destinations:` list that receive this schedule's events. */
     destinations: z.array(Id).optional(),
     emit: z.enum(EMIT_POLICIES).optional(),
+    /** JSON Pointers of output fields whose changes do not count as a change (e.g. /latencyMs). */
+    ignoreChanges: z.array(z.string().regex(/^\//, 'a JSON Pointer such as /latencyMs')).optional(),
   })
   .strict();
 

@@ -29,12 +29,13 @@ export function deliveryId(eventId: string, destinationId: string): string {
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
 /** What a schedule asks for in its policies (written by config apply from `destinations:` and `emit:`). */
-export function scheduleDelivery(schedule: Schedule): { destinations: string[]; emit: EmitPolicy } {
-  const ids = schedule.policies.destinations;
-  const emit = schedule.policies.emit;
+export function scheduleDelivery(schedule: Schedule): { destinations: string[]; emit: EmitPolicy; ignoreChanges: string[] } {
+  const { destinations: ids, emit, ignoreChanges } = schedule.policies;
+  const strings = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((d): d is string => typeof d === 'string') : []);
   return {
-    destinations: Array.isArray(ids) ? ids.filter((d): d is string => typeof d === 'string') : [],
+    destinations: strings(ids),
     emit: typeof emit === 'string' && (EMIT_POLICIES as readonly string[]).includes(emit) ? (emit as EmitPolicy) : 'always',
+    ignoreChanges: strings(ignoreChanges),
   };
 }
 
@@ -64,6 +65,7 @@ export class Outbox {
       status: run.status,
       output: run.output,
       previousOutput: run.status === 'succeeded' ? await previousSuccessfulOutput(tx, run) : undefined,
+      ignoreChanges: wanted.ignoreChanges,
     });
     const deliveries: NewDelivery[] = [];
     for (const destinationId of wanted.destinations) {

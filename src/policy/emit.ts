@@ -21,6 +21,11 @@ export interface EmitInput {
   output: Json | null;
   /** Output of the schedule's previous successful run; undefined when there is none. */
   previousOutput: Json | undefined;
+  /**
+   * JSON Pointers whose changes do not count (a path and everything below it), e.g.
+   * `/latencyMs` of the http kind, which differs on every run.
+   */
+  ignoreChanges?: readonly string[];
 }
 
 export interface RunEmission {
@@ -35,7 +40,8 @@ export function runEmission(input: EmitInput): RunEmission {
   const terminal = input.status === 'succeeded' ? 'run.succeeded' : input.status === 'failed' || input.status === 'timed_out' ? 'run.failed' : null;
   let changes: JsonChange[] | null = null;
   if (input.status === 'succeeded' && input.previousOutput !== undefined) {
-    const diff = diffJson(input.previousOutput, input.output);
+    const ignored = input.ignoreChanges ?? [];
+    const diff = diffJson(input.previousOutput, input.output).filter((c) => !ignored.some((p) => c.path === p || c.path.startsWith(`${p}/`)));
     if (diff.length > 0) changes = diff;
   }
   return { terminal, changes };
