@@ -53,12 +53,12 @@ export function nameTemplate() {
 }
 
 /** A duration like `10s` or `1m30s` (see parseDuration), checked at config time. */
-export function durationText() {
+export function durationText(field: string) {
   return z
     .string()
     .superRefine((text, ctx) => {
       try {
-        parseDuration(text, 'timeout');
+        parseDuration(text, field);
       } catch (e) {
         ctx.addIssue({ code: 'custom', message: (e as Error).message, input: text });
       }
