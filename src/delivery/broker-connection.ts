@@ -122,3 +122,14 @@ export function describeError(error: unknown): string {
 export function failed(what: string, error: unknown, retryable: boolean): SendOutcome {
   return { ok: false, error: `${what}: ${describeError(error)}`, retryable };
 }
+
+/** A connection URL without its password, for error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured URL';
+  }
+}

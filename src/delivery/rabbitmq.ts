@@ -2,7 +2,7 @@ import amqp, { type ChannelModel, type ConfirmChannel, type Message } from 'amqp
 import { z } from 'zod';
 import { parseDuration } from '../spec/duration.js';
 import { durationText, nameTemplate, renderTemplate } from './broker-config.js';
-import { LazyConnection, failed, isNetworkError, withDeadline } from './broker-connection.js';
+import { LazyConnection, failed, isNetworkError, redactUrl, withDeadline } from './broker-connection.js';
 import type { Destination, OutboundMessage, SendOutcome } from './destination.js';
 
 /**
@@ -30,7 +30,7 @@ export const rabbitmqDestinationConfig = z
       })
       .strict()
       .optional(),
-    timeout: durationText().default('10s'),
+    timeout: durationText('timeout').default('10s'),
   })
   .strict()
   .refine((c) => c.exchange !== '' || c.exchangeType === undefined, {
@@ -119,7 +119,7 @@ class RabbitmqDestination implements Destination {
     const where = `publish to exchange "${this.#config.exchange}" with routing key "${routingKey}"`;
     let link: Link | undefined;
     try {
-      link = await withDeadline(this.#link.get(), this.#timeoutMs, signal, `connect to ${redact(this.#config.url)}`);
+      link = await withDeadline(this.#link.get(), this.#timeoutMs, signal, `connect to ${redactUrl(this.#config.url)}`);
       const channel = link.channel;
       const occurredAt = Date.parse(message.envelope.occurredAt);
       const confirmed = new Promise<void>((resolve, reject) => {
@@ -154,17 +154,6 @@ class RabbitmqDestination implements Destination {
 
   async close(): Promise<void> {
     await this.#link.close();
-  }
-}
-
-/** The URL without its password, for error messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the broker';
   }
 }
 

@@ -31,7 +31,7 @@ export const s3DestinationConfig = z
     accessKeyId: z.string().min(1).optional(),
     secretAccessKey: z.string().min(1).optional(),
     sessionToken: z.string().min(1).optional(),
-    timeout: durationText().default('15s'),
+    timeout: durationText('timeout').default('15s'),
   })
   .strict()
   .refine((c) => (c.accessKeyId === undefined) === (c.secretAccessKey === undefined), {
