@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { destinationFields, type Destination, type DestinationContext } from './destination.js';
 import { createFileDestination, fileDestinationConfig } from './file.js';
+import { createNatsDestination, natsDestinationConfig } from './nats.js';
+import { createRabbitmqDestination, rabbitmqDestinationConfig } from './rabbitmq.js';
+import { createRedisDestination, redisDestinationConfig } from './redis.js';
+import { createS3Destination, s3DestinationConfig } from './s3.js';
 import { createSlackDestination, slackDestinationConfig } from './slack.js';
 import { createWebhookDestination, webhookDestinationConfig } from './webhook.js';
 
@@ -23,6 +27,10 @@ const DESTINATION_TYPES: Partial<Record<Destination['type'], DestinationType<z.Z
   webhook: destinationType(webhookDestinationConfig, createWebhookDestination),
   slack: destinationType(slackDestinationConfig, createSlackDestination),
   file: destinationType(fileDestinationConfig, createFileDestination),
+  s3: destinationType(s3DestinationConfig, createS3Destination),
+  rabbitmq: destinationType(rabbitmqDestinationConfig, createRabbitmqDestination),
+  nats: destinationType(natsDestinationConfig, createNatsDestination),
+  redis: destinationType(redisDestinationConfig, createRedisDestination),
 };
 
 export function destinationTypes(): string[] {
