@@ -1,51 +1,31 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { FakeClock } from '../../src/clock.js';
 import { loadConfigFile } from '../../src/config/load.js';
-import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/store.js';
-import { Target } from '../engine/harness.js';
 import { secret, T0 } from './fixtures.js';
-import { deliveryNode, ORG } from './pipeline-harness.js';
-import { Receiver } from './receiver.js';
+import { deliveryNode, ORG, useDeliveryWorld } from './pipeline-harness.js';
 
 const MIN = 60_000;
 const SECRET = secret(9);
 
 describe('410 Gone, dead letters and the CLI', () => {
-  let dir: string;
-  let db: string;
-  let store: Store;
-  let receiver: Receiver;
-  let target: Target;
+  const world = useDeliveryWorld('gone');
   let clock: FakeClock;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentcron-gone-'));
-    db = join(dir, 'agentcron.db');
-    receiver = new Receiver();
-    await receiver.start();
-    target = new Target();
+  beforeEach(() => {
     clock = new FakeClock(T0);
-  });
-  afterEach(async () => {
-    await store?.close();
-    await receiver.stop();
-    await target.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = '';
     let err = '';
-    const code = await runCli([...args, '--db', db], { stdout: (t) => void (out += t), stderr: (t) => void (err += t), now: () => clock.now() });
+    const code = await runCli([...args, '--db', world.db], { stdout: (t) => void (out += t), stderr: (t) => void (err += t), now: () => clock.now() });
     return { code, out, err };
   }
 
   function writeConfig(site: string, scheduleDestinations = '[hook]'): string {
-    const file = join(dir, 'agentcron.yaml');
+    const file = join(world.dir, 'agentcron.yaml');
     writeFileSync(
       file,
       `
@@ -57,7 +37,7 @@ templates:
 destinations:
   - id: hook
     type: webhook
-    url: ${receiver.url}/events
+    url: ${world.receiver.url}/events
     secret: \${env:HOOK_SECRET}
 schedules:
   - id: prices
@@ -72,11 +52,12 @@ schedules:
   }
 
   it('a 410 disables the endpoint and says so; enabling resumes; a dead letter is redelivered from the CLI with the same id', async () => {
-    const site = await target.start();
+    const { receiver } = world;
+    const site = await world.target.start();
     const file = writeConfig(site);
     process.env.HOOK_SECRET = SECRET;
     expect((await cli('apply', '-f', file)).code).toBe(0);
-    store = await openStore(db);
+    const store = await world.store();
     const node = deliveryNode(store, clock, loadConfigFile(file).destinations);
     expect((await store.schedules.get(ORG, 'prices'))?.policies).toMatchObject({ destinations: ['hook'], ignoreChanges: ['/latencyMs'] });
 

@@ -1,40 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { EventEnvelopeSchema } from '../../src/delivery/envelope.js';
 import { verifyWebhook } from '../../src/delivery/webhook.js';
-import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/store.js';
-import { Target } from '../engine/harness.js';
 import { secret, T0 } from './fixtures.js';
-import { createPriceSchedule, deliveryNode, destinationConfig, seedPriceCheck } from './pipeline-harness.js';
-import { Receiver } from './receiver.js';
+import { createPriceSchedule, deliveryNode, destinationConfig, seedPriceCheck, useDeliveryWorld } from './pipeline-harness.js';
 
 const MIN = 60_000;
 const SECRET = secret(5);
 
 describe('emit on_change: the competitor price pattern', () => {
-  let dir: string;
-  let store: Store;
-  let receiver: Receiver;
-  let target: Target;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentcron-change-'));
-    store = await openStore(join(dir, 'agentcron.db'));
-    receiver = new Receiver();
-    await receiver.start();
-    target = new Target();
-  });
-  afterEach(async () => {
-    await store.close();
-    await receiver.stop();
-    await target.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const world = useDeliveryWorld('change');
 
   it('emits run.changed only when the price changed, with the diff against the previous successful output', async () => {
+    const { receiver, target, dir } = world;
+    const store = await world.store();
     // The shop's answers, one per run: a failure in the middle must not become the baseline.
     const answers: Array<number | 'down'> = [10, 10, 12, 'down', 12, 11];
     let n = 0;

@@ -1,17 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { createIdempotentConsumer } from '../../src/delivery/consumer.js';
 import { verifyWebhook } from '../../src/delivery/webhook.js';
 import { STANDARD_WEBHOOKS_SCHEDULE_MS } from '../../src/policy/delivery-retry.js';
-import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/store.js';
-import { Target } from '../engine/harness.js';
 import { T0 } from './fixtures.js';
-import { createPriceSchedule, deliveryNode, destinationConfig, ORG, seedPriceCheck } from './pipeline-harness.js';
-import { Receiver } from './receiver.js';
+import { createPriceSchedule, deliveryNode, destinationConfig, ORG, seedPriceCheck, useDeliveryWorld } from './pipeline-harness.js';
 import { secret } from './fixtures.js';
 
 const MIN = 60_000;
@@ -19,24 +13,11 @@ const HOUR = 60 * MIN;
 const SECRET = secret(7);
 
 describe('webhook receiver down for two hours', () => {
-  let dir: string;
-  let store: Store;
-  let receiver: Receiver;
-  let target: Target;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentcron-outage-'));
-    store = await openStore(join(dir, 'agentcron.db'));
-    receiver = new Receiver();
-    target = new Target();
-  });
-  afterEach(async () => {
-    await receiver.stop();
-    await target.stop();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const world = useDeliveryWorld('outage');
 
   it('delivers everything afterwards, on the promised retry schedule, and the idempotent consumer has each event once', async () => {
+    const { receiver, target, dir } = world;
+    const store = await world.store();
     const clock = new FakeClock(T0);
     // The shop's price goes up by one on the third check, so some runs also emit run.changed.
     let checks = 0;
@@ -46,7 +27,6 @@ describe('webhook receiver down for two hours', () => {
       res.end(JSON.stringify({ price: checks >= 3 ? 43 : 42 }));
     };
     const site = await target.start();
-    await receiver.start();
     await receiver.stop(); // down from the start; the port is kept for when it comes back
 
     const hook = destinationConfig({ id: 'hook', type: 'webhook', url: `${receiver.url}/events`, secret: SECRET });

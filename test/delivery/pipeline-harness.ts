@@ -4,15 +4,22 @@
  * transaction, and the relay sends. `advanceToNextDue` moves the clock to the next thing due
  * (an occurrence or a delivery), so every attempt happens exactly at its planned time.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { DestinationConfigSchema, type DestinationConfig } from '../../src/delivery/registry.js';
 import { Scheduler } from '../../src/engine/scheduler.js';
 import { Worker } from '../../src/engine/worker.js';
 import { HttpRunner } from '../../src/runtime/http.js';
+import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import type { SchedulePolicies } from '../../src/store/types.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { Target } from '../engine/harness.js';
+import { Receiver } from './receiver.js';
 
 export const ORG = 'default';
 
@@ -71,4 +78,47 @@ export async function seedPriceCheck(store: Store, now: number): Promise<void> {
 
 export async function createPriceSchedule(store: Store, id: string, url: string, first: number, policies: SchedulePolicies, every = '30m'): Promise<void> {
   await store.schedules.create({ id, orgId: ORG, templateId: 'price', params: { url }, spec: { every }, policies, nextNominalTime: first }, first);
+}
+
+/**
+ * Per-test surroundings of the delivery tests: a temp directory with the database path, a
+ * started webhook receiver, a local target site (start it in the test) and the store, all
+ * cleaned up after each test. Read the fields inside tests.
+ */
+export interface DeliveryWorld {
+  dir: string;
+  db: string;
+  receiver: Receiver;
+  target: Target;
+  /** Opens the test's SQLite store (once); closed after the test. */
+  store(): Promise<Store>;
+}
+
+export function useDeliveryWorld(prefix: string): DeliveryWorld {
+  let opened: Store | null = null;
+  const world: DeliveryWorld = {
+    dir: '',
+    db: '',
+    receiver: new Receiver(),
+    target: new Target(),
+    async store() {
+      opened ??= await openStore(world.db);
+      return opened;
+    },
+  };
+  beforeEach(async () => {
+    world.dir = mkdtempSync(join(tmpdir(), `agentcron-${prefix}-`));
+    world.db = join(world.dir, 'agentcron.db');
+    world.receiver = new Receiver();
+    await world.receiver.start();
+    world.target = new Target();
+  });
+  afterEach(async () => {
+    await opened?.close();
+    opened = null;
+    await world.receiver.stop();
+    await world.target.stop();
+    rmSync(world.dir, { recursive: true, force: true });
+  });
+  return world;
 }
