@@ -53,6 +53,11 @@ export interface SchedulePolicies {
   };
   timeout?: string;
   concurrency?: number;
+  /** Ids of the config's destinations that receive this schedule's events. */
+  destinations?: string[];
+  emit?: 'always' | 'on_change' | 'on_failure';
+  /** JSON Pointers of output fields left out of the on_change comparison. */
+  ignoreChanges?: string[];
   [key: string]: Json | undefined;
 }
 
