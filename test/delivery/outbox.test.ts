@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { deliveryId, runEventId } from '../../src/delivery/outbox.js';
@@ -5,7 +8,7 @@ import { Worker } from '../../src/engine/worker.js';
 import { HttpRunner } from '../../src/runtime/http.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { describeContract } from '../store/backends.js';
-import { useTarget } from '../engine/harness.js';
+import { until, useTarget } from '../engine/harness.js';
 import { T0 } from './fixtures.js';
 import { createPriceSchedule, deliveryNode, destinationConfig, ORG, seedPriceCheck } from './pipeline-harness.js';
 
@@ -89,5 +92,31 @@ describeContract('outbox: a run terminal state and its deliveries commit togethe
     const deliveries = await store.deliveries.list({ orgId: ORG });
     expect(deliveries.map((d) => d.destinationId).sort()).toEqual(['a', 'b']);
     expect(new Set(deliveries.map((d) => d.eventId))).toEqual(new Set([`run.${run!.id}.run.succeeded`]));
+  });
+
+  it('the relay, asleep on its idle poll, is woken as soon as a finished run commits its deliveries', async () => {
+    const store = await backend().open();
+    const clock = new FakeClock(T0);
+    await seedPriceCheck(store, T0);
+    await createPriceSchedule(store, 'prices', local.url, T0 + 30 * MIN, { destinations: ['log'] });
+    const dir = mkdtempSync(join(tmpdir(), 'agentcron-wake-'));
+    const file = join(dir, 'events.ndjson');
+    const node = deliveryNode(store, clock, [destinationConfig({ id: 'log', type: 'file', path: file })]);
+    const stop = new AbortController();
+    try {
+      await clock.advanceTo(T0 + 30 * MIN);
+      const loop = node.pipeline.relay.run(stop.signal);
+      await until(() => clock.nextWakeAt === clock.now() + 30_000); // the relay's idle poll
+      await node.scheduler.tick();
+      await node.worker.poll();
+      await node.worker.idle();
+      await until(() => existsSync(file) && readFileSync(file, 'utf8').includes('run.succeeded'));
+      expect(clock.now()).toBe(T0 + 30 * MIN);
+      stop.abort();
+      await loop;
+    } finally {
+      stop.abort();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
