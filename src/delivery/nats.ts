@@ -2,7 +2,8 @@ import { connect, headers, nanos, StorageType, type ConnectionOptions, type JetS
 import { z } from 'zod';
 import { parseDuration } from '../spec/duration.js';
 import { durationText, nameTemplate, renderTemplate } from './broker-config.js';
-import { LazyConnection, errorCode, failed, isNetworkError, withDeadline } from './broker-connection.js';
+import { errorCode, failed, isNetworkError, withDeadline } from './broker-connection.js';
+import { BrokerDestination } from './broker-destination.js';
 import type { Destination, OutboundMessage, SendOutcome } from './destination.js';
 
 /**
@@ -72,34 +73,19 @@ interface Link {
   jetstream: JetStreamClient;
 }
 
-class NatsDestination implements Destination {
+class NatsDestination extends BrokerDestination<NatsDestinationConfig, Link> {
   readonly type = 'nats' as const;
-  readonly #config: NatsDestinationConfig;
-  readonly #timeoutMs: number;
-  readonly #link: LazyConnection<Link>;
 
-  constructor(
-    readonly id: string,
-    config: NatsDestinationConfig,
-  ) {
-    this.#config = config;
-    this.#timeoutMs = parseDuration(config.timeout, 'timeout');
-    this.#link = new LazyConnection(
-      () => this.#open(),
-      (link) => link.connection.close(),
-    );
-  }
-
-  async #open(): Promise<Link> {
-    const c = this.#config;
-    const options: ConnectionOptions = { servers: c.servers, name: `agentcron destination ${this.id}`, timeout: this.#timeoutMs };
+  protected async open(): Promise<Link> {
+    const c = this.config;
+    const options: ConnectionOptions = { servers: c.servers, name: `agentcron destination ${this.id}`, timeout: this.timeoutMs };
     if (c.user !== undefined) options.user = c.user;
     if (c.pass !== undefined) options.pass = c.pass;
     if (c.token !== undefined) options.token = c.token;
     const connection = await connect(options);
-    const link: Link = { connection, jetstream: connection.jetstream({ timeout: this.#timeoutMs }) };
+    const link: Link = { connection, jetstream: connection.jetstream({ timeout: this.timeoutMs }) };
     // The client reconnects on its own for a while; once it gives up, the next send starts afresh.
-    void connection.closed().then(() => this.#link.reset(link));
+    void connection.closed().then(() => this.link.reset(link));
     try {
       if (c.createStream && c.stream !== undefined) await this.#ensureStream(connection, c.stream);
       return link;
@@ -110,36 +96,36 @@ class NatsDestination implements Destination {
   }
 
   async #ensureStream(connection: NatsConnection, name: string): Promise<void> {
-    const manager = await connection.jetstreamManager({ timeout: this.#timeoutMs });
+    const manager = await connection.jetstreamManager({ timeout: this.timeoutMs });
     try {
       await manager.streams.info(name);
       return;
     } catch (error) {
       if ((error as { api_error?: { code?: number } }).api_error?.code !== 404) throw error;
     }
-    const subjects = this.#config.streamSubjects ?? [defaultStreamSubject(this.#config.subject) ?? '>'];
+    const subjects = this.config.streamSubjects ?? [defaultStreamSubject(this.config.subject) ?? '>'];
     await manager.streams.add({
       name,
       subjects,
       storage: StorageType.File,
-      duplicate_window: nanos(parseDuration(this.#config.duplicateWindow, 'duplicateWindow')),
+      duplicate_window: nanos(parseDuration(this.config.duplicateWindow, 'duplicateWindow')),
     });
   }
 
   async send(message: OutboundMessage, signal: AbortSignal): Promise<SendOutcome> {
-    const subject = renderTemplate(this.#config.subject, message);
+    const subject = renderTemplate(this.config.subject, message);
     const where = `JetStream publish to ${subject}`;
     let link: Link | undefined;
     try {
-      link = await withDeadline(this.#link.get(), this.#timeoutMs, signal, `connect to ${String(this.#config.servers)}`);
+      link = await this.connection(signal, String(this.config.servers));
       const h = headers();
       h.set('Agentcron-Event-Id', message.eventId);
       h.set('Agentcron-Event-Type', message.eventType);
       h.set('Content-Type', 'application/json');
-      const options: Partial<JetStreamPublishOptions> = { msgID: message.deliveryId, headers: h, timeout: this.#timeoutMs };
-      if (this.#config.stream !== undefined) options.expect = { streamName: this.#config.stream };
+      const options: Partial<JetStreamPublishOptions> = { msgID: message.deliveryId, headers: h, timeout: this.timeoutMs };
+      if (this.config.stream !== undefined) options.expect = { streamName: this.config.stream };
       const publishing = link.jetstream.publish(subject, new TextEncoder().encode(message.body), options);
-      const ack = await withDeadline(publishing, this.#timeoutMs, signal, where);
+      const ack = await withDeadline(publishing, this.timeoutMs, signal, where);
       return { ok: true, detail: `${ack.stream} #${ack.seq}${ack.duplicate ? ' (duplicate, already stored)' : ''}` };
     } catch (error) {
       if (errorCode(error) === '503') {
@@ -149,8 +135,8 @@ class NatsDestination implements Destination {
     }
   }
 
-  async close(): Promise<void> {
-    await this.#link.close();
+  protected async dispose(link: Link): Promise<void> {
+    await link.connection.close();
   }
 }
 

@@ -1,8 +1,8 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
 import { z } from 'zod';
-import { parseDuration } from '../spec/duration.js';
 import { durationText, nameTemplate, renderTemplate } from './broker-config.js';
-import { LazyConnection, failed, isNetworkError, redactUrl, withDeadline } from './broker-connection.js';
+import { failed, isNetworkError, redactUrl, withDeadline } from './broker-connection.js';
+import { BrokerDestination } from './broker-destination.js';
 import type { Destination, OutboundMessage, SendOutcome } from './destination.js';
 
 /**
@@ -63,36 +63,21 @@ interface Link {
   closedBecause?: Error;
 }
 
-class RabbitmqDestination implements Destination {
+class RabbitmqDestination extends BrokerDestination<RabbitmqDestinationConfig, Link> {
   readonly type = 'rabbitmq' as const;
-  readonly #config: RabbitmqDestinationConfig;
-  readonly #timeoutMs: number;
-  readonly #link: LazyConnection<Link>;
 
-  constructor(
-    readonly id: string,
-    config: RabbitmqDestinationConfig,
-  ) {
-    this.#config = config;
-    this.#timeoutMs = parseDuration(config.timeout, 'timeout');
-    this.#link = new LazyConnection(
-      () => this.#open(),
-      (link) => link.connection.close(),
-    );
-  }
-
-  async #open(): Promise<Link> {
-    const connection = await amqp.connect(this.#config.url, { timeout: this.#timeoutMs });
+  protected async open(): Promise<Link> {
+    const connection = await amqp.connect(this.config.url, { timeout: this.timeoutMs });
     try {
       const channel = await connection.createConfirmChannel();
       const link: Link = { connection, channel, returned: new Set() };
       // Without listeners these events would crash the process; the next send reconnects.
       connection.on('error', () => {});
-      connection.on('close', () => void this.#link.reset(link));
+      connection.on('close', () => void this.link.reset(link));
       channel.on('error', (error: Error) => {
         link.closedBecause = error;
       });
-      channel.on('close', () => void this.#link.reset(link));
+      channel.on('close', () => void this.link.reset(link));
       channel.on('return', (message: Message) => {
         const id: unknown = message.properties.messageId;
         if (typeof id === 'string') link.returned.add(id);
@@ -106,7 +91,7 @@ class RabbitmqDestination implements Destination {
   }
 
   async #declare(channel: ConfirmChannel): Promise<void> {
-    const { exchange, exchangeType, queue } = this.#config;
+    const { exchange, exchangeType, queue } = this.config;
     if (exchangeType !== undefined) await channel.assertExchange(exchange, exchangeType, { durable: true });
     if (queue !== undefined) {
       await channel.assertQueue(queue.name, { durable: true });
@@ -115,16 +100,16 @@ class RabbitmqDestination implements Destination {
   }
 
   async send(message: OutboundMessage, signal: AbortSignal): Promise<SendOutcome> {
-    const routingKey = renderTemplate(this.#config.routingKey, message);
-    const where = `publish to exchange "${this.#config.exchange}" with routing key "${routingKey}"`;
+    const routingKey = renderTemplate(this.config.routingKey, message);
+    const where = `publish to exchange "${this.config.exchange}" with routing key "${routingKey}"`;
     let link: Link | undefined;
     try {
-      link = await withDeadline(this.#link.get(), this.#timeoutMs, signal, `connect to ${redactUrl(this.#config.url)}`);
+      link = await this.connection(signal, redactUrl(this.config.url));
       const channel = link.channel;
       const occurredAt = Date.parse(message.envelope.occurredAt);
       const confirmed = new Promise<void>((resolve, reject) => {
         channel.publish(
-          this.#config.exchange,
+          this.config.exchange,
           routingKey,
           Buffer.from(message.body),
           {
@@ -139,7 +124,7 @@ class RabbitmqDestination implements Destination {
           (error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
         );
       });
-      await withDeadline(confirmed, this.#timeoutMs, signal, where);
+      await withDeadline(confirmed, this.timeoutMs, signal, where);
       // The broker sends basic.return before the confirm of a message no queue took.
       if (link.returned.delete(message.deliveryId)) {
         return { ok: false, error: `${where}: unroutable, no queue is bound for it`, retryable: true };
@@ -147,13 +132,13 @@ class RabbitmqDestination implements Destination {
       return { ok: true, detail: where };
     } catch (error) {
       const cause = link?.closedBecause ?? error;
-      if (link) await this.#link.reset(link);
+      if (link) await this.link.reset(link);
       return failed(where, cause, isRetryable(cause));
     }
   }
 
-  async close(): Promise<void> {
-    await this.#link.close();
+  protected async dispose(link: Link): Promise<void> {
+    await link.connection.close();
   }
 }
 

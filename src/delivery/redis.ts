@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { parseDuration } from '../spec/duration.js';
 import { durationText, nameTemplate, renderTemplate } from './broker-config.js';
-import { LazyConnection, failed, isNetworkError, redactUrl, withDeadline } from './broker-connection.js';
+import { failed, isNetworkError, redactUrl, withDeadline } from './broker-connection.js';
+import { BrokerDestination } from './broker-destination.js';
 import type { Destination, OutboundMessage, SendOutcome } from './destination.js';
 
 /**
@@ -36,31 +36,16 @@ function isRetryable(error: unknown): boolean {
   return true; // the connection closed or timed out
 }
 
-class RedisDestination implements Destination {
+class RedisDestination extends BrokerDestination<RedisDestinationConfig, Redis> {
   readonly type = 'redis' as const;
-  readonly #config: RedisDestinationConfig;
-  readonly #timeoutMs: number;
-  readonly #link: LazyConnection<Redis>;
 
-  constructor(
-    readonly id: string,
-    config: RedisDestinationConfig,
-  ) {
-    this.#config = config;
-    this.#timeoutMs = parseDuration(config.timeout, 'timeout');
-    this.#link = new LazyConnection(
-      () => this.#open(),
-      async (redis) => redis.disconnect(),
-    );
-  }
-
-  async #open(): Promise<Redis> {
-    const redis = new Redis(this.#config.url, {
+  protected async open(): Promise<Redis> {
+    const redis = new Redis(this.config.url, {
       lazyConnect: true,
       // Names the connection in CLIENT LIST, so operators can tell which destination it serves.
       connectionName: `agentcron:${this.id}`,
-      connectTimeout: this.#timeoutMs,
-      commandTimeout: this.#timeoutMs,
+      connectTimeout: this.timeoutMs,
+      commandTimeout: this.timeoutMs,
       // No queueing or reconnecting inside the client: a send fails at once when the connection
       // is gone (the relay retries it later), and the next send opens a fresh connection.
       enableOfflineQueue: false,
@@ -71,7 +56,7 @@ class RedisDestination implements Destination {
     redis.on('error', (error: Error) => {
       lastError = error;
     });
-    redis.on('end', () => void this.#link.reset(redis));
+    redis.on('end', () => void this.link.reset(redis));
     try {
       await redis.connect();
     } catch (error) {
@@ -83,34 +68,34 @@ class RedisDestination implements Destination {
   }
 
   async send(message: OutboundMessage, signal: AbortSignal): Promise<SendOutcome> {
-    const stream = renderTemplate(this.#config.stream, message);
+    const stream = renderTemplate(this.config.stream, message);
     const where = `XADD ${stream}`;
     let redis: Redis | undefined;
     try {
-      redis = await this.#connection(signal);
-      const trim = this.#config.maxLen !== undefined ? ['MAXLEN', '~', this.#config.maxLen] : [];
+      redis = await this.#readyConnection(signal);
+      const trim = this.config.maxLen !== undefined ? ['MAXLEN', '~', this.config.maxLen] : [];
       const fields = ['id', message.deliveryId, 'event', message.eventId, 'type', message.eventType, 'body', message.body];
       const adding = redis.xadd(stream, ...trim, '*', ...fields);
-      const entryId = await withDeadline(adding, this.#timeoutMs, signal, where);
+      const entryId = await withDeadline(adding, this.timeoutMs, signal, where);
       return { ok: true, detail: `${stream} ${entryId ?? ''}`.trim() };
     } catch (error) {
       // Anything but a server reply may have broken the connection: the next send opens a new one.
-      if (redis && !(error instanceof Error && error.name === 'ReplyError')) await this.#link.reset(redis);
+      if (redis && !(error instanceof Error && error.name === 'ReplyError')) await this.link.reset(redis);
       return failed(where, error, isRetryable(error));
     }
   }
 
   /** The shared connection; one the server dropped (its 'end' event may still be on the way) is replaced. */
-  async #connection(signal: AbortSignal): Promise<Redis> {
-    const connecting = () => withDeadline(this.#link.get(), this.#timeoutMs, signal, `connect to ${redactUrl(this.#config.url)}`);
+  async #readyConnection(signal: AbortSignal): Promise<Redis> {
+    const connecting = () => this.connection(signal, redactUrl(this.config.url));
     const redis = await connecting();
     if (redis.status === 'ready') return redis;
-    await this.#link.reset(redis);
+    await this.link.reset(redis);
     return connecting();
   }
 
-  async close(): Promise<void> {
-    await this.#link.close();
+  protected async dispose(redis: Redis): Promise<void> {
+    redis.disconnect();
   }
 }
 
