@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../src/delivery/webhook.js';
 import { openStore } from '../../src/store/open.js';
 import { Target } from '../engine/harness.js';
-import { killAllChildren, logTail, ServeProcess, waitFor } from '../crash/harness.js';
+import { killAllChildren, logTail, runCli, ServeProcess, waitFor } from '../crash/harness.js';
 import { secret } from './fixtures.js';
 import { Receiver } from './receiver.js';
 
@@ -33,18 +33,19 @@ describe('kill -9 of serve during a delivery', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the restarted server delivers it, with the same webhook-id', { timeout: 90_000 }, async () => {
+  it('the restarted server delivers it, with the same webhook-id', { timeout: 240_000 }, async () => {
     const site = await target.start();
     const db = join(dir, 'agentcron.db');
     const logFile = join(dir, 'serve.log');
     const config = join(dir, 'agentcron.yaml');
-    // One run, a few seconds after the server starts.
-    const at = new Date(Date.now() + 8_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    // The schedule never fires on its own (a one-off far ahead): the test triggers one run once
+    // the server is up, however long a loaded machine takes to start it.
+    const at = '2099-01-01T00:00:00Z';
     writeFileSync(
       config,
       JSON.stringify({
         templates: [{ id: 'price', kind: 'http', request: { url: '{{ params.url }}' }, extract: { price: { json: 'price' } } }],
-        destinations: [{ id: 'hook', type: 'webhook', url: `${receiver.url}/events`, secret: SECRET, timeout: '2s' }],
+        destinations: [{ id: 'hook', type: 'webhook', url: `${receiver.url}/events`, secret: SECRET, timeout: '5s' }],
         schedules: [{ id: 'once', template: 'price', params: { url: `${site}/price` }, at, destinations: ['hook'] }],
       }),
     );
@@ -56,19 +57,22 @@ describe('kill -9 of serve during a delivery', () => {
       return received.length === 1 ? 'hold' : { status: 200 };
     };
 
-    const first = new ServeProcess({ db, config, logFile, extraArgs: ['--delivery-lease', '3s'] });
+    const first = new ServeProcess({ db, config, logFile, extraArgs: ['--delivery-lease', '6s'] });
     await first.ready;
-    await waitFor('the first delivery request', async () => received.length === 1, 30_000, 50);
+    await runCli(['trigger', 'once', '--db', db], logFile, 60_000);
+    await waitFor('the first delivery request', async () => received.length === 1, 60_000, 50).catch((error: Error) => {
+      throw new Error(`${error.message}\n${logTail(logFile)}`);
+    });
     await first.kill9();
 
-    const second = new ServeProcess({ db, config, logFile, extraArgs: ['--delivery-lease', '3s'] });
+    const second = new ServeProcess({ db, config, logFile, extraArgs: ['--delivery-lease', '6s'] });
     await second.ready;
     const store = await openStore(db);
     try {
       await waitFor(
         'the delivery to be recorded as delivered',
         async () => (await store.deliveries.list({ orgId: 'default' }))[0]?.status === 'delivered',
-        30_000,
+        60_000,
       ).catch((error: Error) => {
         throw new Error(`${error.message}\n${logTail(logFile)}`);
       });
