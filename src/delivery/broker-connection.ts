@@ -7,12 +7,26 @@ import type { SendOutcome } from './destination.js';
  */
 export class LazyConnection<T> {
   #current: Promise<T> | undefined;
+  /** The open in progress, until it settles. */
+  #pending: Promise<T> | undefined;
   #closed = false;
 
   constructor(
     private readonly open: () => Promise<T>,
-    private readonly dispose: (connection: T) => Promise<void>,
+    private readonly disposeConnection: (connection: T) => Promise<void>,
+    /** How long a close may take: closing a connection whose socket just died can wait forever. */
+    private readonly disposeTimeoutMs: number,
   ) {}
+
+  private async dispose(connection: T): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.disposeTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([this.disposeConnection(connection).catch(() => {}), gaveUp]);
+    clearTimeout(timer);
+  }
 
   /** The open connection, opening it if there is none. A failed open is not cached. */
   get(): Promise<T> {
@@ -20,11 +34,29 @@ export class LazyConnection<T> {
     if (!this.#current) {
       const opening = this.open();
       this.#current = opening;
-      opening.catch(() => {
-        if (this.#current === opening) this.#current = undefined;
-      });
+      this.#pending = opening;
+      opening.then(
+        () => {
+          if (this.#pending === opening) this.#pending = undefined;
+        },
+        () => {
+          if (this.#pending === opening) this.#pending = undefined;
+          if (this.#current === opening) this.#current = undefined;
+        },
+      );
     }
     return this.#current;
+  }
+
+  /**
+   * Gives up on `opening` if it is still connecting (a service that accepts the socket and never
+   * answers): the next `get()` starts a new attempt, and a late connection is closed.
+   */
+  abandon(opening: Promise<T>): void {
+    if (this.#pending !== opening) return;
+    this.#pending = undefined;
+    if (this.#current === opening) this.#current = undefined;
+    opening.then((connection) => this.dispose(connection), () => {});
   }
 
   /**
@@ -37,7 +69,7 @@ export class LazyConnection<T> {
     const connection = await current.catch(() => undefined);
     if (connection === undefined || (broken !== undefined && connection !== broken)) return;
     if (this.#current === current) this.#current = undefined;
-    await this.dispose(connection).catch(() => {});
+    await this.dispose(connection);
   }
 
   /** Closes the connection and refuses further use; idempotent. */

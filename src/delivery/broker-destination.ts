@@ -1,5 +1,5 @@
 import { parseDuration } from '../spec/duration.js';
-import { LazyConnection, withDeadline } from './broker-connection.js';
+import { LazyConnection, SendTimeout, withDeadline } from './broker-connection.js';
 import type { Destination, OutboundMessage, SendOutcome } from './destination.js';
 
 /**
@@ -19,6 +19,7 @@ export abstract class BrokerDestination<Config extends { timeout: string }, Link
     this.link = new LazyConnection(
       () => this.open(),
       (link) => this.dispose(link),
+      this.timeoutMs,
     );
   }
 
@@ -28,8 +29,14 @@ export abstract class BrokerDestination<Config extends { timeout: string }, Link
   abstract send(message: OutboundMessage, signal: AbortSignal): Promise<SendOutcome>;
 
   /** The shared connection, opening it within the timeout; `target` names it in errors (no secrets). */
-  protected connection(signal: AbortSignal, target: string): Promise<Link> {
-    return withDeadline(this.link.get(), this.timeoutMs, signal, `connect to ${target}`);
+  protected async connection(signal: AbortSignal, target: string): Promise<Link> {
+    const opening = this.link.get();
+    try {
+      return await withDeadline(opening, this.timeoutMs, signal, `connect to ${target}`);
+    } catch (error) {
+      if (error instanceof SendTimeout) this.link.abandon(opening);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
  * unique names per test run, and a probe that says why a service's tests are skipped.
  */
 import { randomBytes } from 'node:crypto';
-import { createConnection, createServer } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import type { EventEnvelope, OutboundMessage } from '../../src/delivery/destination.js';
 
 /** A name no other test run uses, e.g. `agentcron-test-1f3a9c`. */
@@ -72,6 +72,42 @@ export function closedPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A TCP server in front of a service that can play dead: while `hung`, it accepts connections
+ * and never says a word (those connections stay silent for good); otherwise it forwards new
+ * connections to `target`. Without a target it only ever plays dead.
+ */
+export async function hangingProxy(target?: { host: string; port: number }): Promise<{ port: number; hung: boolean; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  };
+  const proxy = {
+    port: 0,
+    hung: true,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((client) => {
+    track(client);
+    if (proxy.hung || !target) return;
+    const upstream = createConnection(target);
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  proxy.port = typeof address === 'object' && address ? address.port : 0;
+  return proxy;
 }
 
 /** Whether something accepts TCP connections at host:port; prints why the tests are skipped if not. */

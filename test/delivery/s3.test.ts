@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventEnvelopeSchema } from '../../src/delivery/envelope.js';
 import { createS3Destination, s3DestinationConfig } from '../../src/delivery/s3.js';
 import type { Destination } from '../../src/delivery/destination.js';
-import { closedPort, never, outboundMessage, retryOf, uniqueName } from './broker-fixtures.js';
+import { closedPort, never, outboundMessage, retryOf, hangingProxy, uniqueName } from './broker-fixtures.js';
 
 // s3rver (a local S3 implementation, CommonJS without types) stands in for S3, which cannot run here.
 interface S3rverServer {
@@ -103,6 +103,18 @@ describe('s3 destination (s3rver)', () => {
     const outcome = await s3.send(outboundMessage(), never());
     expect(outcome).toMatchObject({ ok: false, retryable: true });
     if (!outcome.ok) expect(outcome.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('gives up on a store that accepts the connection but never answers, as retryable, within the timeout', async () => {
+    const hung = await hangingProxy();
+    try {
+      const started = Date.now();
+      const outcome = await destination({ endpoint: `http://127.0.0.1:${hung.port}`, timeout: '1s' }).send(outboundMessage(), never());
+      expect(outcome).toMatchObject({ ok: false, retryable: true });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await hung.close();
+    }
   });
 
   it('reports a missing bucket as a failure a retry cannot fix', async () => {
