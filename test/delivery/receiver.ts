@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
 
 export interface ReceivedRequest {
   method: string;
@@ -57,4 +59,16 @@ export class Receiver {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
   }
+}
+
+/** A started Receiver and a FakeClock at `start`, fresh for each test of the enclosing describe. */
+export function useReceiver(start: number): { receiver: Receiver; clock: FakeClock } {
+  const local = { receiver: new Receiver(), clock: new FakeClock(start) };
+  beforeEach(async () => {
+    local.receiver = new Receiver();
+    await local.receiver.start();
+    local.clock = new FakeClock(start);
+  });
+  afterEach(() => local.receiver.stop());
+  return local;
 }

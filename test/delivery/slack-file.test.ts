@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/clock.js';
 import { createFileDestination } from '../../src/delivery/file.js';
 import { createSlackDestination, markdownToMrkdwn } from '../../src/delivery/slack.js';
 import { until } from '../engine/harness.js';
-import { Receiver } from './receiver.js';
+import { useReceiver } from './receiver.js';
 import { sampleMessage, T0 } from './fixtures.js';
 
 const never = new AbortController().signal;
@@ -17,16 +16,10 @@ interface SlackBody {
 }
 
 describe('slack destination', () => {
-  let receiver: Receiver;
-  let clock: FakeClock;
-  beforeEach(async () => {
-    receiver = new Receiver();
-    await receiver.start();
-    clock = new FakeClock(T0);
-  });
-  afterEach(() => receiver.stop());
+  const env = useReceiver(T0);
 
   it('posts an incoming-webhook message: mrkdwn sections with the event, the output and the event id', async () => {
+    const { receiver, clock } = env;
     const slack = createSlackDestination('chat', { type: 'slack', url: `${receiver.url}/services/T/B/x` }, { clock });
     const message = sampleMessage({ run: { output: { price: 42, title: 'Widget <b>' } } });
     expect(await slack.send(message, never)).toEqual({ ok: true, statusCode: 200 });
@@ -40,6 +33,7 @@ describe('slack destination', () => {
   });
 
   it('renders a Markdown output as mrkdwn, and a change as before → after per path', async () => {
+    const { receiver, clock } = env;
     const slack = createSlackDestination('chat', { type: 'slack', url: receiver.url }, { clock });
     await slack.send(sampleMessage({ run: { output: '# Prices\n- **Widget** is [cheaper](https://shop.test/w)' } }), never);
     await clock.advance(1000);
@@ -51,6 +45,7 @@ describe('slack destination', () => {
   });
 
   it('sends at most one message per second per destination', async () => {
+    const { receiver, clock } = env;
     const slack = createSlackDestination('chat', { type: 'slack', url: receiver.url }, { clock });
     const sends = [1, 2, 3].map(() => slack.send(sampleMessage(), never));
     await until(() => receiver.requests.length === 1);
@@ -64,6 +59,7 @@ describe('slack destination', () => {
   });
 
   it('a revoked webhook (410, or 404 no_service) disables; 429 waits for Retry-After; 400 is not retried', async () => {
+    const { receiver, clock } = env;
     const slack = createSlackDestination('chat', { type: 'slack', url: receiver.url, minIntervalMs: 0 }, { clock });
     receiver.answer = () => ({ status: 404, body: 'no_service' });
     expect(await slack.send(sampleMessage(), never)).toMatchObject({ ok: false, disable: true });

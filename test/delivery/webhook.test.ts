@@ -1,10 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/clock.js';
+import { describe, expect, it } from 'vitest';
 import { EventEnvelopeSchema } from '../../src/delivery/envelope.js';
 import { createWebhookDestination, verifyWebhook, WebhookVerificationError } from '../../src/delivery/webhook.js';
 import { DestinationConfigSchema } from '../../src/delivery/registry.js';
-import { Receiver } from './receiver.js';
+import { useReceiver } from './receiver.js';
 import { sampleMessage, secret, T0 } from './fixtures.js';
 
 const OLD = secret(1);
@@ -12,16 +11,10 @@ const NEW = secret(2);
 const never = new AbortController().signal;
 
 describe('webhook destination (Standard Webhooks)', () => {
-  let receiver: Receiver;
-  let clock: FakeClock;
-  beforeEach(async () => {
-    receiver = new Receiver();
-    await receiver.start();
-    clock = new FakeClock(T0);
-  });
-  afterEach(() => receiver.stop());
+  const env = useReceiver(T0);
 
   it('posts the envelope signed over id.timestamp.body; the receiver verifies it with verifyWebhook', async () => {
+    const { receiver, clock } = env;
     const hook = createWebhookDestination('hook', { type: 'webhook', url: `${receiver.url}/in`, secret: NEW, headers: { 'x-api-key': 'k1' } }, { clock });
     const message = sampleMessage();
     const outcome = await hook.send(message, never);
@@ -44,6 +37,7 @@ describe('webhook destination (Standard Webhooks)', () => {
   });
 
   it('signs with every secret during a rotation; a receiver holding either one verifies', async () => {
+    const { receiver, clock } = env;
     const hook = createWebhookDestination('hook', { type: 'webhook', url: receiver.url, secret: [OLD, NEW] }, { clock });
     await hook.send(sampleMessage(), never);
     const req = receiver.requests[0]!;
@@ -56,6 +50,7 @@ describe('webhook destination (Standard Webhooks)', () => {
   });
 
   it('verifyWebhook rejects a changed body, an old or future timestamp and missing headers, saying which', async () => {
+    const { receiver, clock } = env;
     const hook = createWebhookDestination('hook', { type: 'webhook', url: receiver.url, secret: NEW }, { clock });
     await hook.send(sampleMessage(), never);
     const req = receiver.requests[0]!;
@@ -70,6 +65,7 @@ describe('webhook destination (Standard Webhooks)', () => {
   });
 
   it('410 Gone asks the relay to disable the endpoint; other errors are retryable, with Retry-After', async () => {
+    const { receiver, clock } = env;
     const hook = createWebhookDestination('hook', { type: 'webhook', url: receiver.url, secret: NEW }, { clock });
     receiver.answer = () => ({ status: 410, body: 'endpoint removed' });
     expect(await hook.send(sampleMessage(), never)).toMatchObject({ ok: false, statusCode: 410, disable: true, retryable: false, error: expect.stringContaining('endpoint removed') });
@@ -80,6 +76,7 @@ describe('webhook destination (Standard Webhooks)', () => {
   });
 
   it('does not follow redirects', async () => {
+    const { receiver, clock } = env;
     const hook = createWebhookDestination('hook', { type: 'webhook', url: `${receiver.url}/old`, secret: NEW }, { clock });
     receiver.answer = (r) => (r.path === '/old' ? { status: 302, headers: { location: `${receiver.url}/elsewhere` } } : { status: 200 });
     const outcome = await hook.send(sampleMessage(), never);
@@ -88,6 +85,7 @@ describe('webhook destination (Standard Webhooks)', () => {
   });
 
   it('gives up on a receiver that does not answer within the timeout, and on a refused connection', async () => {
+    const { receiver, clock } = env;
     const hook = createWebhookDestination('hook', { type: 'webhook', url: receiver.url, secret: NEW, timeout: '200ms' }, { clock });
     receiver.answer = () => 'hold';
     expect(await hook.send(sampleMessage(), never)).toEqual({ ok: false, retryable: true, error: 'no answer within 200ms' });
