@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createConnection, createServer, type Socket } from 'node:net';
-import type { EventEnvelope, OutboundMessage } from '../../src/delivery/destination.js';
+import { expect } from 'vitest';
+import type { Destination, EventEnvelope, OutboundMessage } from '../../src/delivery/destination.js';
 
 /** A name no other test run uses, e.g. `agentcron-test-1f3a9c`. */
 export function uniqueName(prefix: string): string {
@@ -108,6 +109,21 @@ export async function hangingProxy(target?: { host: string; port: number }): Pro
   const address = server.address();
   proxy.port = typeof address === 'object' && address ? address.port : 0;
   return proxy;
+}
+
+/**
+ * Sends through a hung `proxy` (the send must fail, retryable, well within 5 s), then lets the
+ * proxy forward and sends again (it must succeed on a fresh connection). Returns that message.
+ */
+export async function sendThroughHang(proxy: { hung: boolean }, destination: Destination): Promise<OutboundMessage> {
+  proxy.hung = true;
+  const started = Date.now();
+  expect(await destination.send(outboundMessage(), never())).toMatchObject({ ok: false, retryable: true });
+  expect(Date.now() - started).toBeLessThan(5000);
+  proxy.hung = false;
+  const message = outboundMessage();
+  expect(await destination.send(message, never())).toMatchObject({ ok: true });
+  return message;
 }
 
 /** Whether something accepts TCP connections at host:port; prints why the tests are skipped if not. */
