@@ -6,6 +6,7 @@ import { SystemClock } from '../clock.js';
 import { applyConfig } from '../config/apply.js';
 import { loadConfigFile } from '../config/load.js';
 import { SecretKeyError, secretBoxFromEnv, type SecretBox } from '../config/secrets.js';
+import { createDeliveryPipeline } from '../delivery/pipeline.js';
 import { Engine } from '../engine/engine.js';
 import { parseDuration } from '../spec/index.js';
 import { HttpRunner } from '../runtime/http.js';
@@ -32,7 +33,8 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('--lease <duration>', 'attempt lease, renewed by heartbeat', '30s')
       .option('--listen <host:port>', 'where the HTTP API listens', '127.0.0.1:8080')
       .option('--no-api', 'run the scheduler and workers without the HTTP API')
-      .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', '600/1m'),
+      .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', '600/1m')
+      .option('--delivery-lease <duration>', 'how long a claimed delivery stays with this node; longer than the slowest destination timeout', '60s'),
   ).action((opts: ServeOptions) => serve(opts, ctx));
 }
 
@@ -44,6 +46,7 @@ interface ServeOptions extends DbOptions {
   listen: string;
   api: boolean;
   rateLimit: string;
+  deliveryLease: string;
 }
 
 /** `host:port` (IPv6 in brackets: `[::1]:8080`); port 0 picks a free one. */
@@ -86,6 +89,8 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   const graceMs = parseDuration(opts.grace, '--grace');
   const leaseMs = parseDuration(opts.lease, '--lease');
   if (leaseMs < 1000) throw new UsageError(`--lease must be at least 1s, got ${opts.lease}`);
+  const deliveryLeaseMs = parseDuration(opts.deliveryLease, '--delivery-lease');
+  if (deliveryLeaseMs < 1000) throw new UsageError(`--delivery-lease must be at least 1s, got ${opts.deliveryLease}`);
   const config = opts.config ? loadConfigFile(opts.config) : undefined;
   const listen = opts.api ? parseListen(opts.listen) : null;
   const rateLimit = parseRateLimit(opts.rateLimit);
@@ -112,7 +117,10 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
       throw new UsageError(`--listen ${opts.listen}: cannot listen: ${(error as Error).message}`);
     }
   }
-  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs });
+  const delivery = createDeliveryPipeline({ store, clock, logger, destinations: config?.destinations ?? [], leaseMs: deliveryLeaseMs });
+  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs, onRunFinished: delivery.listener });
+  const stopRelay = new AbortController();
+  const relayLoop = delivery.relay.run(stopRelay.signal);
   engine.start();
   const apiUrl = api ? apiUrlOf(api) : null;
   logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, secrets: secretBox !== null, pid: process.pid }, 'agentcron serving');
@@ -132,8 +140,9 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
       stopping = true;
       logger.info({ signal }, 'stopping');
       // The API stops taking requests first; in-flight ones finish while the engine drains.
+      stopRelay.abort();
       Promise.resolve(api?.close())
-        .then(() => engine.shutdown(graceMs))
+        .then(() => Promise.all([engine.shutdown(graceMs), delivery.relay.shutdown(graceMs), relayLoop]))
         .then(() => store.close())
         .then(() => logger.flush())
         .finally(resolve);

@@ -40,6 +40,9 @@ export function schedulePoliciesOf(s: ScheduleConfig): SchedulePolicies {
   if (s.retry) policies.retry = s.retry;
   if (s.timeout) policies.timeout = s.timeout;
   if (s.concurrency) policies.concurrency = s.concurrency;
+  if (s.destinations && s.destinations.length > 0) policies.destinations = s.destinations;
+  if (s.emit) policies.emit = s.emit;
+  if (s.ignoreChanges && s.ignoreChanges.length > 0) policies.ignoreChanges = s.ignoreChanges;
   return policies;
 }
 
@@ -90,6 +93,8 @@ export interface ApplyTarget {
   meta: Pick<Store['meta'], 'set'>;
   templates: Pick<Store['templates'], 'get' | 'put' | 'list' | 'delete'>;
   schedules: Pick<Store['schedules'], 'get' | 'create' | 'update' | 'setPaused' | 'list' | 'delete'>;
+  /** Absent through the API: destination state lives with the nodes that read the config file. */
+  destinations?: Pick<Store['destinations'], 'register'>;
   transaction<T>(fn: (tx: ApplyTarget) => Promise<T>): Promise<T>;
 }
 
@@ -148,6 +153,9 @@ export async function applyConfig(store: ApplyTarget, config: Config, options: A
       await tx.schedules.update(orgId, s.id, { ...wanted, ...(specChanged ? { nextNominalTime: firstAtOrAfter(spec, now) } : {}) }, now);
       if (changes.includes('paused')) await tx.schedules.setPaused(orgId, s.id, s.paused, s.pauseNote ?? null, now);
     }
+    // Destinations themselves (URLs, secrets) stay in the file; the store learns their ids and
+    // types so the CLI can list them and the relay can record their state.
+    if (!options.dryRun && tx.destinations) for (const d of config.destinations) await tx.destinations.register(orgId, d.id, d.type, now);
     if (options.prune) {
       const keepSchedules = new Set(config.schedules.map((s) => s.id));
       for (const s of await tx.schedules.list(orgId)) {

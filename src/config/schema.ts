@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DestinationConfigSchema } from '../delivery/registry.js';
+import { EMIT_POLICIES } from '../policy/emit.js';
 import { parseDuration } from '../spec/index.js';
 
 /** A duration such as `90s`, `15m`, `6h`, `1d`. */
@@ -70,6 +72,11 @@ export const ScheduleConfigSchema = z
     remainingRuns: z.number().int().min(0).optional(),
     paused: z.boolean().default(false),
     pauseNote: z.string().optional(),
+    /** Ids of entries of the top-level `destinations:` list that receive this schedule's events. */
+    destinations: z.array(Id).optional(),
+    emit: z.enum(EMIT_POLICIES).optional(),
+    /** JSON Pointers of output fields whose changes do not count as a change (e.g. /latencyMs). */
+    ignoreChanges: z.array(z.string().regex(/^\//, 'a JSON Pointer such as /latencyMs')).optional(),
   })
   .strict();
 
@@ -77,6 +84,7 @@ export const ConfigSchema = z
   .object({
     templates: z.array(TemplateConfigSchema).default([]),
     schedules: z.array(ScheduleConfigSchema).default([]),
+    destinations: z.array(DestinationConfigSchema).default([]),
   })
   .strict();
 

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
 import { Scheduler } from './scheduler.js';
-import { Worker } from './worker.js';
+import { Worker, type RunFinishListener } from './worker.js';
 
 export interface EngineOptions {
   store: Store;
@@ -15,6 +15,8 @@ export interface EngineOptions {
   leaseMs?: number;
   pollMs?: number;
   workerId?: string;
+  /** Told, inside the same transaction, when a run becomes terminal (the delivery outbox). */
+  onRunFinished?: RunFinishListener;
 }
 
 /** One agentcron node: a scheduler and a worker sharing a store. Any number may share PostgreSQL. */
@@ -35,6 +37,7 @@ export class Engine {
       ...(options.slots !== undefined ? { slots: options.slots } : {}),
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      ...(options.onRunFinished !== undefined ? { onRunFinished: options.onRunFinished } : {}),
     });
     this.scheduler = new Scheduler({ store: options.store, clock: options.clock, logger: options.logger, onQueued: () => this.worker.wake() });
   }

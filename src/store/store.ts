@@ -5,6 +5,7 @@ import type {
   Delivery,
   DeliveryAttempt,
   DeliveryStatus,
+  DestinationState,
   Incident,
   IncidentStatus,
   Instant,
@@ -45,6 +46,7 @@ export interface Store {
   readonly runs: RunRepo;
   readonly events: RunEventRepo;
   readonly deliveries: DeliveryRepo;
+  readonly destinations: DestinationStateRepo;
   readonly incidents: IncidentRepo;
   readonly health: HealthRepo;
   readonly profiles: ProfileRepo;
@@ -268,7 +270,7 @@ export interface RunRepo {
    * Across organisations: marks attempts whose lease expired before `now` as `lost`, requeues
    * their runs when attempts remain (available at `now`) and fails them otherwise.
    */
-  expireLeases(now: Instant): Promise<Array<{ runId: string; attempt: number; requeued: boolean }>>;
+  expireLeases(now: Instant): Promise<Array<{ orgId: string; runId: string; attempt: number; requeued: boolean }>>;
   /**
    * Gives a live attempt back without counting it (graceful shutdown): the attempt becomes
    * `lost`, the run is queued again at once and gains one attempt. False when fenced out.
@@ -328,6 +330,24 @@ export interface DeliveryRepo {
   attempts(deliveryId: string): Promise<DeliveryAttempt[]>;
   /** Makes a dead (or delivered) delivery pending again, due now. */
   redeliver(orgId: string, id: string, now: Instant): Promise<Delivery | null>;
+  /**
+   * Across organisations: when the earliest pending delivery to one of `destinationIds` becomes
+   * claimable (its due time, or its lease's end while a relay holds it); null when none is pending.
+   */
+  nextDueAt(destinationIds: readonly string[]): Promise<Instant | null>;
+}
+
+/** Destination state (migration 4): disabled destinations and why. */
+export interface DestinationStateRepo {
+  /** Records that a destination exists (config apply), keeping its state. */
+  register(orgId: string, destinationId: string, type: string, now: Instant): Promise<void>;
+  disable(orgId: string, destinationId: string, type: string, reason: string, now: Instant): Promise<void>;
+  /** False when the destination was not disabled. */
+  enable(orgId: string, destinationId: string, now: Instant): Promise<boolean>;
+  get(orgId: string, destinationId: string): Promise<DestinationState | null>;
+  list(orgId: string): Promise<DestinationState[]>;
+  /** Across organisations: every disabled destination. */
+  disabled(): Promise<DestinationState[]>;
 }
 
 export interface IncidentRepo {

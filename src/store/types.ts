@@ -53,6 +53,11 @@ export interface SchedulePolicies {
   };
   timeout?: string;
   concurrency?: number;
+  /** Ids of the config's destinations that receive this schedule's events. */
+  destinations?: string[];
+  emit?: 'always' | 'on_change' | 'on_failure';
+  /** JSON Pointers of output fields left out of the on_change comparison. */
+  ignoreChanges?: string[];
   [key: string]: Json | undefined;
 }
 
@@ -183,6 +188,17 @@ export interface DeliveryAttempt {
   statusCode: number | null;
   error: string | null;
   latencyMs: number;
+}
+
+/** What the relay learnt about a destination at run time; its configuration lives in agentcron.yaml. */
+export interface DestinationState {
+  orgId: string;
+  destinationId: string;
+  type: string;
+  /** Set when the destination answered 410 Gone (or an operator disabled it): its deliveries wait. */
+  disabledAt: Instant | null;
+  disabledReason: string | null;
+  updatedAt: Instant;
 }
 
 export type IncidentStatus = 'open' | 'resolved';

@@ -185,7 +185,7 @@ describeContract('agentcron CLI over the API', (backend) => {
     expect((await run('deliveries', 'ls', '--status', 'dead', '--json', '--db', db)).out).toBe(JSON.stringify(dead, null, 2) + '\n');
     expect((await run('deliveries', 'ls', '--run', triggered.id, ...via)).out).toMatch(/evt-1:hook\s+run\.succeeded\s+hook\s+\S+\s+dead\s+1/);
 
-    expect((await run('deliveries', 'redeliver', 'evt-1:hook', ...via)).out).toBe('evt-1:hook pending, next attempt 2026-03-07T12:00:00.000Z\n');
+    expect((await run('deliveries', 'redeliver', 'evt-1:hook', ...via)).out).toBe('evt-1:hook pending again, next attempt 2026-03-07T12:00:00.000Z; the relay sends it with the same id\n');
     expect((await store.deliveries.get('default', 'evt-1:hook'))?.status).toBe('pending');
     expect(await run('deliveries', 'redeliver', 'nope', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('delivery "nope" not found') });
     expect(await run('deliveries', 'ls', '--status', 'lost', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('unknown status lost') });

@@ -183,6 +183,8 @@ export interface ServeArgs {
   lease?: string;
   grace?: string;
   slots?: number;
+  /** More serve options, e.g. ['--delivery-lease', '3s']. */
+  extraArgs?: string[];
 }
 
 /** One `agentcron serve` process. */
@@ -198,7 +200,7 @@ export class ServeProcess {
 
   constructor(readonly args: ServeArgs) {
     const { child, log } = spawnCli(
-      ['serve', '--no-api', '-c', args.config, '--db', args.db, '--lease', args.lease ?? '2s', '--grace', args.grace ?? '1s', '--slots', String(args.slots ?? 16)],
+      ['serve', '--no-api', '-c', args.config, '--db', args.db, '--lease', args.lease ?? '2s', '--grace', args.grace ?? '1s', '--slots', String(args.slots ?? 16), ...(args.extraArgs ?? [])],
       args.logFile,
     );
     this.child = child;

@@ -2,7 +2,7 @@ import type { Queryable, Row, SqlValue } from '../db.js';
 import { ConflictError } from '../store.js';
 import type { DeliveryRepo, DeliveryResult, NewDelivery } from '../store.js';
 import type { Delivery, DeliveryAttempt, DeliveryStatus, Instant } from '../types.js';
-import { Filters, forUpdate, fromJson, inTransaction, num, numOrNull, strOrNull, toJson } from './util.js';
+import { Filters, forUpdate, fromJson, inTransaction, num, numOrNull, placeholders, strOrNull, toJson } from './util.js';
 
 const DEFAULT_LIST_LIMIT = 100;
 /** Rows per INSERT: 10 parameters each, well below SQLite's and PostgreSQL's parameter limits. */
@@ -214,5 +214,15 @@ export class SqlDeliveryRepo implements DeliveryRepo {
     );
     return rows[0] ? toDelivery(rows[0]) : this.get(orgId, id);
   }
-}
 
+  async nextDueAt(destinationIds: readonly string[]): Promise<Instant | null> {
+    if (destinationIds.length === 0) return null;
+    const rows = await this.db.query(
+      `SELECT MIN(CASE WHEN lease_expires_at IS NOT NULL AND lease_expires_at > next_attempt_at
+                       THEN lease_expires_at ELSE next_attempt_at END) AS due
+       FROM deliveries WHERE status = 'pending' AND destination_id IN (${placeholders(destinationIds.length)})`,
+      [...destinationIds],
+    );
+    return numOrNull(rows[0]?.due);
+  }
+}

@@ -364,18 +364,19 @@ export class SqlRunRepo implements RunRepo {
     });
   }
 
-  async expireLeases(now: Instant): Promise<Array<{ runId: string; attempt: number; requeued: boolean }>> {
+  async expireLeases(now: Instant): Promise<Array<{ orgId: string; runId: string; attempt: number; requeued: boolean }>> {
     return inTransaction(this.db, async (tx) => {
       const expired = await tx.query(
-        `SELECT a.run_id, a.number, r.attempts, r.max_attempts, r.status AS run_status
+        `SELECT a.run_id, a.number, r.org_id, r.attempts, r.max_attempts, r.status AS run_status
          FROM attempts a JOIN runs r ON r.id = a.run_id
          WHERE a.status = 'running' AND a.lease_expires_at < ?
          ORDER BY a.lease_expires_at, a.run_id${forUpdate(tx, true)}`,
         [now],
       );
-      const out: Array<{ runId: string; attempt: number; requeued: boolean }> = [];
+      const out: Array<{ orgId: string; runId: string; attempt: number; requeued: boolean }> = [];
       for (const row of expired) {
         const runId = str(row.run_id);
+        const orgId = str(row.org_id);
         const number = num(row.number);
         const error = JSON.stringify(leaseLostError(number));
         await tx.execute(
@@ -384,7 +385,7 @@ export class SqlRunRepo implements RunRepo {
         );
         const live = str(row.run_status) === 'running' && num(row.attempts) === number;
         if (!live) {
-          out.push({ runId, attempt: number, requeued: false });
+          out.push({ orgId, runId, attempt: number, requeued: false });
           continue;
         }
         const requeued = num(row.attempts) < num(row.max_attempts);
@@ -393,7 +394,7 @@ export class SqlRunRepo implements RunRepo {
         } else {
           await tx.execute(`UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`, [error, now, runId]);
         }
-        out.push({ runId, attempt: number, requeued });
+        out.push({ orgId, runId, attempt: number, requeued });
       }
       return out;
     });

@@ -2,6 +2,7 @@ import type { Db, Dialect, Queryable } from '../db.js';
 import type {
   ApiKeyRepo,
   DeliveryRepo,
+  DestinationStateRepo,
   HealthRepo,
   IncidentRepo,
   MetaRepo,
@@ -17,6 +18,7 @@ import type {
 } from '../store.js';
 import { SqlApiKeyRepo } from './api-keys.js';
 import { SqlDeliveryRepo } from './deliveries.js';
+import { SqlDestinationStateRepo } from './destinations.js';
 import { SqlRunEventRepo } from './events.js';
 import { SqlHealthRepo } from './health.js';
 import { SqlIncidentRepo } from './incidents.js';
@@ -44,6 +46,7 @@ export class SqlStore implements Store {
   readonly runs: RunRepo;
   readonly events: RunEventRepo;
   readonly deliveries: DeliveryRepo;
+  readonly destinations: DestinationStateRepo;
   readonly incidents: IncidentRepo;
   readonly health: HealthRepo;
   readonly profiles: ProfileRepo;
@@ -63,6 +66,7 @@ export class SqlStore implements Store {
     this.runs = new SqlRunRepo(db);
     this.events = new SqlRunEventRepo(db);
     this.deliveries = new SqlDeliveryRepo(db);
+    this.destinations = new SqlDestinationStateRepo(db);
     this.incidents = new SqlIncidentRepo(db);
     this.health = new SqlHealthRepo(db);
     this.profiles = new SqlProfileRepo(db);

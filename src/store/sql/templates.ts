@@ -25,7 +25,7 @@ export class SqlTemplateRepo implements TemplateRepo {
     // Optimistic: compute the next version and insert it; a concurrent writer that took the
     // same number makes the insert a no-op, and the loop compares against its version.
     for (let tries = 0; tries < 20; tries++) {
-      // One read of the newest row, deleted or not: numbers are never reused (see migration 3),
+      // One read of the newest row, deleted or not: numbers are never reused (see migration 5),
       // and a concurrent writer's row is either seen here (and compared) or makes the insert a no-op.
       const top = first(
         await this.db.query('SELECT * FROM template_versions WHERE org_id = ? AND template_id = ? ORDER BY version DESC LIMIT 1', [input.orgId, input.templateId]),
