@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SystemClock } from '../clock.js';
 import { applyConfig, type PlanStep } from '../config/apply.js';
 import { loadConfigFile } from '../config/load.js';
+import { detectOutage } from '../alerts/outage.js';
 import { Engine } from '../engine/engine.js';
 import { parseDuration } from '../spec/index.js';
 import { HttpRunner } from '../runtime/http.js';
@@ -79,6 +80,10 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   if (config) {
     const plan = await applyConfig(store, config, { orgId: DEFAULT_ORG, runners, now: clock.now() }, opts.config);
     logger.info({ changes: plan.filter((p) => p.action !== 'unchanged') }, `applied ${opts.config}`);
+  }
+  // Before the scheduler catches up: report agentcron's own downtime once (docs/alerts.md).
+  for (const outage of await detectOutage(store, clock.now())) {
+    logger.warn({ orgId: outage.orgId, from: new Date(outage.from).toISOString(), to: new Date(outage.to).toISOString(), schedules: outage.schedules.length }, 'agentcron was down: system.outage reported');
   }
   const engine = new Engine({ store, clock, logger, runners, slots, leaseMs });
   engine.start();

@@ -5,8 +5,16 @@ import { decideRetry } from '../policy/retry.js';
 import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
 import { RunFailure, toErrorRecord } from '../runtime/failure.js';
 import type { TemplateRunner } from '../runtime/runner.js';
-import type { ClaimedRun, Store } from '../store/store.js';
-import type { Json, TemplateKind } from '../store/types.js';
+import type { AttemptOutcome, ClaimedRun, Store } from '../store/store.js';
+import { TERMINAL_RUN_STATUSES, type Json, type Run, type TemplateKind } from '../store/types.js';
+
+/** Hooks around a run becoming terminal; the delivery outbox uses them (DESIGN.md invariant 4). */
+export interface RunFinishListener {
+  /** Called inside the transaction that makes the run terminal: throwing rolls that back too. */
+  onTerminal(tx: Store, run: Run, now: number): Promise<void>;
+  /** Called once that transaction has committed. */
+  afterCommit?(run: Run): void;
+}
 
 export interface WorkerOptions {
   store: Store;
@@ -21,6 +29,8 @@ export interface WorkerOptions {
   /** How often to look for work when nothing woke the worker. */
   pollMs?: number;
   random?: () => number;
+  /** Told when a run this worker completes, or whose lease it expires, becomes terminal. */
+  onRunFinished?: RunFinishListener | null;
 }
 
 /** Why an attempt's signal was aborted. */
@@ -59,7 +69,7 @@ export class Worker {
   private claiming = true;
 
   constructor(options: WorkerOptions) {
-    this.opts = { slots: 4, leaseMs: 30_000, pollMs: 1_000, random: Math.random, ...options };
+    this.opts = { slots: 4, leaseMs: 30_000, pollMs: 1_000, random: Math.random, onRunFinished: null, ...options };
     this.runners = new Map(options.runners.map((r) => [r.kind, r]));
   }
 
@@ -80,7 +90,7 @@ export class Worker {
   async poll(): Promise<number> {
     const { store, clock } = this.opts;
     const now = clock.now();
-    const expired = await store.runs.expireLeases(now);
+    const expired = await this.expireLeases(now);
     for (const e of expired) this.opts.logger.warn({ runId: e.runId, attempt: e.attempt, requeued: e.requeued }, 'attempt lease expired: marked lost');
     const free = this.opts.slots - this.live.size;
     if (!this.claiming || free <= 0) return 0;
@@ -187,10 +197,11 @@ export class Worker {
     }
     let accepted: boolean;
     if (failure === undefined) {
-      accepted = await store.runs.completeAttempt({ runId: run.id, attempt: attempt.number, status: 'succeeded', output: output ?? null }, now);
+      accepted = await this.complete(run, { runId: run.id, attempt: attempt.number, status: 'succeeded', output: output ?? null }, now);
       log.info({ accepted }, 'attempt succeeded');
     } else if (failure instanceof DeadlineExceeded) {
-      accepted = await store.runs.completeAttempt(
+      accepted = await this.complete(
+        run,
         { runId: run.id, attempt: attempt.number, status: 'timed_out', error: { kind: 'timeout', message: failure.message, retryable: false } },
         now,
       );
@@ -205,7 +216,8 @@ export class Worker {
         deadline,
         random: this.opts.random,
       });
-      accepted = await store.runs.completeAttempt(
+      accepted = await this.complete(
+        run,
         { runId: run.id, attempt: attempt.number, status: 'failed', error, retryAt: decision.retry ? decision.at : null },
         now,
       );
@@ -214,10 +226,50 @@ export class Worker {
     if (!accepted) log.warn('result rejected: a newer attempt or a cancel superseded this one');
   }
 
+  /** Records the attempt's end; a run that became terminal is handed to the listener in the same transaction. */
+  private async complete(run: Run, outcome: AttemptOutcome, now: number): Promise<boolean> {
+    const listener = this.opts.onRunFinished;
+    if (!listener) return this.opts.store.runs.completeAttempt(outcome, now);
+    let finished: Run | null = null;
+    const accepted = await this.opts.store.transaction(async (tx) => {
+      if (!(await tx.runs.completeAttempt(outcome, now))) return false;
+      finished = await terminalRun(tx, run.orgId, run.id);
+      if (finished) await listener.onTerminal(tx, finished, now);
+      return true;
+    });
+    if (finished) listener.afterCommit?.(finished);
+    return accepted;
+  }
+
+  /** Expires leases; runs failed for lack of attempts are handed to the listener in the same transaction. */
+  private async expireLeases(now: number): Promise<Awaited<ReturnType<Store['runs']['expireLeases']>>> {
+    const listener = this.opts.onRunFinished;
+    if (!listener) return this.opts.store.runs.expireLeases(now);
+    const finished: Run[] = [];
+    const expired = await this.opts.store.transaction(async (tx) => {
+      const list = await tx.runs.expireLeases(now);
+      for (const e of list.filter((x) => !x.requeued)) {
+        const run = await terminalRun(tx, e.orgId, e.runId);
+        if (run) {
+          await listener.onTerminal(tx, run, now);
+          finished.push(run);
+        }
+      }
+      return list;
+    });
+    for (const run of finished) listener.afterCommit?.(run);
+    return expired;
+  }
+
   private async policiesFor(orgId: string, scheduleId: string | null): Promise<ResolvedPolicies> {
     const schedule = scheduleId ? await this.opts.store.schedules.get(orgId, scheduleId) : null;
     return resolvePolicies(schedule?.policies ?? {}, null);
   }
+}
+
+async function terminalRun(tx: Store, orgId: string, runId: string): Promise<Run | null> {
+  const run = await tx.runs.get(orgId, runId);
+  return run && TERMINAL_RUN_STATUSES.includes(run.status) ? run : null;
 }
 
 /** Settles with the signal's reason as soon as it aborts, even if the work ignores the signal. */

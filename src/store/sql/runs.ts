@@ -358,18 +358,19 @@ export class SqlRunRepo implements RunRepo {
     });
   }
 
-  async expireLeases(now: Instant): Promise<Array<{ runId: string; attempt: number; requeued: boolean }>> {
+  async expireLeases(now: Instant): Promise<Array<{ orgId: string; runId: string; attempt: number; requeued: boolean }>> {
     return inTransaction(this.db, async (tx) => {
       const expired = await tx.query(
-        `SELECT a.run_id, a.number, r.attempts, r.max_attempts, r.status AS run_status
+        `SELECT a.run_id, a.number, r.org_id, r.attempts, r.max_attempts, r.status AS run_status
          FROM attempts a JOIN runs r ON r.id = a.run_id
          WHERE a.status = 'running' AND a.lease_expires_at < ?
          ORDER BY a.lease_expires_at, a.run_id${forUpdate(tx, true)}`,
         [now],
       );
-      const out: Array<{ runId: string; attempt: number; requeued: boolean }> = [];
+      const out: Array<{ orgId: string; runId: string; attempt: number; requeued: boolean }> = [];
       for (const row of expired) {
         const runId = str(row.run_id);
+        const orgId = str(row.org_id);
         const number = num(row.number);
         const error = JSON.stringify(leaseLostError(number));
         await tx.execute(
@@ -378,7 +379,7 @@ export class SqlRunRepo implements RunRepo {
         );
         const live = str(row.run_status) === 'running' && num(row.attempts) === number;
         if (!live) {
-          out.push({ runId, attempt: number, requeued: false });
+          out.push({ orgId, runId, attempt: number, requeued: false });
           continue;
         }
         const requeued = num(row.attempts) < num(row.max_attempts);
@@ -387,7 +388,7 @@ export class SqlRunRepo implements RunRepo {
         } else {
           await tx.execute(`UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`, [error, now, runId]);
         }
-        out.push({ runId, attempt: number, requeued });
+        out.push({ orgId, runId, attempt: number, requeued });
       }
       return out;
     });
@@ -431,5 +432,33 @@ export class SqlRunRepo implements RunRepo {
   async attempts(runId: string): Promise<Attempt[]> {
     const rows = await this.db.query('SELECT * FROM attempts WHERE run_id = ? ORDER BY number', [runId]);
     return rows.map(rowToAttempt);
+  }
+
+  async unstarted(before: Instant, limit: number): Promise<Run[]> {
+    // runs_claim (status, available_at) serves this range.
+    const rows = await this.db.query(
+      `SELECT * FROM runs WHERE status = 'queued' AND available_at < ? AND attempts = 0 AND triggered_by = 'schedule'
+       ORDER BY available_at, id LIMIT ?`,
+      [before, Math.max(1, Math.floor(limit))],
+    );
+    return rows.map(rowToRun);
+  }
+
+  async markMissed(id: string, reason: string, now: Instant): Promise<Run | null> {
+    // Conditional on still being unstarted, so a claim that won the race keeps its run.
+    const rows = await this.db.query(
+      `UPDATE runs SET status = 'missed', reason = ?, finished_at = ? WHERE id = ? AND status = 'queued' AND attempts = 0 RETURNING *`,
+      [reason, now, id],
+    );
+    const row = first(rows);
+    return row ? rowToRun(row) : null;
+  }
+
+  async countByStatus(orgId: string, scheduleId: string, trigger?: RunTrigger): Promise<Partial<Record<RunStatus, number>>> {
+    const where = new Filters().where('org_id = ?', orgId).where('schedule_id = ?', scheduleId).where('triggered_by = ?', trigger);
+    const rows = await this.db.query(`SELECT status, COUNT(*) AS n FROM runs WHERE ${where.sql} GROUP BY status`, where.params);
+    const counts: Partial<Record<RunStatus, number>> = {};
+    for (const row of rows) counts[str(row.status) as RunStatus] = num(row.n);
+    return counts;
   }
 }
