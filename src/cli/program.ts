@@ -8,6 +8,7 @@ import { ConfigError } from '../config/load.js';
 import { SpecError } from '../spec/index.js';
 import { NotFoundError } from '../store/store.js';
 import { processContext, UsageError, type CliContext } from './context.js';
+import { registerHealthCommands } from './health.js';
 import { registerOperationCommands } from './operations.js';
 import { registerRunsCommands } from './runs.js';
 import { registerSchedulesCommands } from './schedules.js';
@@ -19,6 +20,7 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void>
   registerSchedulesCommands,
   registerRunsCommands,
   registerOperationCommands,
+  registerHealthCommands,
 ];
 
 export function buildProgram(ctx: CliContext = processContext()): Command {

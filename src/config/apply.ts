@@ -38,6 +38,7 @@ export function schedulePoliciesOf(s: ScheduleConfig): SchedulePolicies {
   if (s.retry) policies.retry = s.retry;
   if (s.timeout) policies.timeout = s.timeout;
   if (s.concurrency) policies.concurrency = s.concurrency;
+  if (s.alerts) policies.alerts = s.alerts;
   return policies;
 }
 

@@ -55,6 +55,18 @@ export const ScheduleConfigSchema = z
       .strict()
       .optional(),
     timeout: Duration.optional(),
+    alerts: z
+      .object({
+        failureThreshold: z.number().int().min(1).max(1000).optional(),
+        recoveryThreshold: z.number().int().min(1).max(1000).optional(),
+        missedGrace: Duration.optional(),
+        renotify: Duration.optional(),
+        destinations: z.array(Id).optional(),
+        breaker: z.object({ after: z.number().int().min(1).max(1000), cooldown: Duration.optional() }).strict().optional(),
+        countOutages: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     concurrency: z.number().int().positive().optional(),
     remainingRuns: z.number().int().min(0).optional(),
     paused: z.boolean().default(false),
