@@ -29,7 +29,7 @@ export async function markMissedRuns(store: Store, now: number): Promise<Run[]> 
       known = { policy: resolveAlertPolicy(schedule?.policies ?? {}), busy: active.some((r) => r.status === 'running') };
       policies.set(run.scheduleId, known);
     }
-    if (known.busy || missedAfter(run.availableAt, known.policy) > now) continue;
+    if (known.busy || now <= missedAfter(run.availableAt, known.policy)) continue;
     const reason = `not started within the missed grace of ${known.policy.missedGraceMs} ms after its planned start ${new Date(run.availableAt).toISOString()}`;
     const marked = await store.transaction(async (tx) => {
       const updated = await tx.runs.markMissed(run.id, reason, now);
