@@ -9,7 +9,7 @@ export interface PagerDutyEvent {
   routing_key: string;
   event_action: 'trigger' | 'resolve' | 'acknowledge';
   dedup_key: string;
-  payload?: { summary: string; source: string; severity: string; timestamp?: string; custom_details?: Record<string, unknown> };
+  payload?: { summary: string; source: string; severity: string; timestamp?: string; class?: string; component?: string; custom_details?: Record<string, unknown> };
 }
 
 const SEVERITIES = ['critical', 'error', 'warning', 'info'];
