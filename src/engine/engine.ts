@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
 import { HealthMonitor } from '../alerts/monitor.js';
-import { healthListener } from '../alerts/listener.js';
+import { combineListeners, healthListener } from '../alerts/listener.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type RunFinishListener } from './worker.js';
 
@@ -17,7 +17,7 @@ export interface EngineOptions {
   leaseMs?: number;
   pollMs?: number;
   workerId?: string;
-  /** Told of every run that becomes terminal, in its transaction; health by default. */
+  /** Told, inside the same transaction, when a run becomes terminal (e.g. the delivery outbox); health always is, after it. */
   onRunFinished?: RunFinishListener;
   /** How often the health monitor looks for missed runs, due probes and re-notifications. */
   monitorIntervalMs?: number;
@@ -42,7 +42,7 @@ export class Engine {
       ...(options.slots !== undefined ? { slots: options.slots } : {}),
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
-      onRunFinished: options.onRunFinished ?? healthListener,
+      onRunFinished: options.onRunFinished ? combineListeners(options.onRunFinished, healthListener) : healthListener,
     });
     this.scheduler = new Scheduler({ store: options.store, clock: options.clock, logger: options.logger, onQueued: () => this.worker.wake() });
     this.monitor = new HealthMonitor({
