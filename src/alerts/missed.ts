@@ -14,9 +14,11 @@ const BATCH = 500;
  * The scheduler already records occurrences it never queued (catch-up) as missed; this adds the
  * runs it queued that no worker picked up in time (all slots busy, no worker running). A run
  * waiting because its schedule has a run in progress (overlap `buffer_one`/`buffer_all`, or a
- * concurrency limit) is waiting by policy, not missed, and is left alone.
+ * concurrency limit) is waiting by policy, not missed, and is left alone. `notBefore` is when
+ * this node started: runs left queued by an outage get a full grace to be claimed after it.
  */
-export async function markMissedRuns(store: Store, now: number): Promise<Run[]> {
+export async function markMissedRuns(store: Store, now: number, options: { notBefore?: number } = {}): Promise<Run[]> {
+  const notBefore = options.notBefore ?? Number.NEGATIVE_INFINITY;
   const candidates = await store.runs.unstarted(now, BATCH);
   const policies = new Map<string, { policy: AlertPolicy; busy: boolean }>();
   const missed: Run[] = [];
@@ -29,8 +31,11 @@ export async function markMissedRuns(store: Store, now: number): Promise<Run[]> 
       known = { policy: resolveAlertPolicy(schedule?.policies ?? {}), busy: active.some((r) => r.status === 'running') };
       policies.set(run.scheduleId, known);
     }
-    if (known.busy || now <= missedAfter(run.availableAt, known.policy)) continue;
-    const reason = `not started within the missed grace of ${known.policy.missedGraceMs} ms after its planned start ${new Date(run.availableAt).toISOString()}`;
+    // A run cannot be blamed for not starting while agentcron was not running: after a restart,
+    // the grace counts from the start (the outage itself is reported once, by detectOutage).
+    const from = Math.max(run.availableAt, notBefore);
+    if (known.busy || now <= missedAfter(from, known.policy)) continue;
+    const reason = `not started within the missed grace of ${known.policy.missedGraceMs} ms after its planned start ${new Date(run.availableAt).toISOString()}${from > run.availableAt ? ` (counted from agentcron's start at ${new Date(from).toISOString()})` : ''}`;
     const marked = await store.transaction(async (tx) => {
       const updated = await tx.runs.markMissed(run.id, reason, now);
       if (updated) await onRunFinished(tx, updated, now);

@@ -29,6 +29,8 @@ export interface MonitorTick {
  */
 export class HealthMonitor {
   private readonly intervalMs: number;
+  /** The first tick's instant: missed-run grace is never counted from before it. */
+  private startedAt: number | null = null;
 
   constructor(private readonly options: HealthMonitorOptions) {
     this.intervalMs = options.intervalMs ?? 5_000;
@@ -36,8 +38,9 @@ export class HealthMonitor {
 
   async tick(): Promise<MonitorTick> {
     const { store, clock } = this.options;
+    this.startedAt ??= clock.now();
     await recordAlive(store, clock.now());
-    const missed = await markMissedRuns(store, clock.now());
+    const missed = await markMissedRuns(store, clock.now(), { notBefore: this.startedAt });
     const probes = await startDueProbes(store, clock.now());
     if (probes.length > 0) this.options.onQueued?.();
     const renotified = await renotifyOpenIncidents(store, clock.now());

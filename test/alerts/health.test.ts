@@ -218,6 +218,16 @@ describeContract('missed runs', (backend) => {
     });
     expect(await markMissedRuns(store, T0 + 6 * MIN + 1)).toHaveLength(1);
   });
+  it('after a restart the grace counts from the start: runs left queued by the outage get a chance to be claimed', async () => {
+    const store = await backend().open();
+    await setup(store);
+    const stale = await store.runs.create({ orgId: 'o1', scheduleId: 's1', templateId: 't1', templateVersion: 1, nominalTime: T0, trigger: 'schedule', availableAt: T0 }, T0);
+    const startedAt = T0 + 30 * MIN;
+    expect(await markMissedRuns(store, startedAt + MIN, { notBefore: startedAt })).toEqual([]);
+    const [missed] = await markMissedRuns(store, startedAt + MIN + 1, { notBefore: startedAt });
+    expect(missed?.id).toBe(stale.id);
+    expect(missed?.reason).toContain("counted from agentcron's start at 2026-01-01T00:30:00.000Z");
+  });
 });
 
 describeContract('outage detection', (backend) => {
