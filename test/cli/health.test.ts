@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onRunFinished } from '../../src/alerts/health.js';
 import { runCli } from '../../src/cli/program.js';
 import { openStore } from '../../src/store/open.js';
@@ -9,25 +9,11 @@ import type { Store } from '../../src/store/store.js';
 
 const NOW = Date.parse('2026-03-07T12:00:00Z');
 
-let dir: string;
-let db: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'agentcron-cli-health-'));
-  db = join(dir, 'agentcron.db');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), now: () => NOW });
-  return { code, out, err };
-}
-
-function config(text: string): string {
-  const file = join(dir, 'agentcron.yaml');
-  writeFileSync(file, text);
-  return file;
+/** Runs a command in-process at NOW; returns its exit status and what it printed. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const printed = { out: '', err: '' };
+  const code = await runCli(args, { stdout: (t) => void (printed.out += t), stderr: (t) => void (printed.err += t), now: () => NOW });
+  return { code, ...printed };
 }
 
 const CONFIG = `
@@ -62,8 +48,19 @@ async function outcomes(store: Store, scheduleId: string, statuses: Array<'succe
 }
 
 describe('agentcron health and incidents', () => {
-  it('stores the alerts policy from the config and reports health per schedule', async () => {
-    expect((await run('apply', '-f', config(CONFIG), '--db', db)).code).toBe(0);
+  let dir = '';
+  let db = '';
+  const file = (text: string) => {
+    const path = join(dir, 'agentcron.yaml');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  // One database for the whole group: the config applied, then a history of outcomes.
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agentcron-cli-health-'));
+    db = join(dir, 'agentcron.db');
+    expect((await cli('apply', '-f', file(CONFIG), '--db', db)).code).toBe(0);
     const store = await openStore(db);
     try {
       expect((await store.schedules.get('default', 'flaky'))?.policies.alerts).toEqual({ failureThreshold: 2, destinations: ['pd'], breaker: { after: 5, cooldown: '10m' } });
@@ -73,7 +70,11 @@ describe('agentcron health and incidents', () => {
     } finally {
       await store.close();
     }
-    const json = await run('health', '--db', db, '--json');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('health --json: a row per schedule with state, streak, last success, success rate, fires and open incident', async () => {
+    const json = await cli('health', '--db', db, '--json');
     expect(json.code).toBe(0);
     const rows = JSON.parse(json.out) as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(2);
@@ -88,26 +89,30 @@ describe('agentcron health and incidents', () => {
       openIncident: { summary: 'schedule flaky: 2 consecutive failed runs (last: failed)', openedAt: '2026-03-07T12:02:00.000Z' },
     });
     expect(rows[1]).toMatchObject({ scheduleId: 'steady', state: 'ok', consecutiveSuccesses: 1, successRate: 1, expectedFires: 2, actualFires: 1, openIncident: null });
+  });
 
-    const table = await run('health', '--db', db);
+  it('health prints the same as a table', async () => {
+    const table = await cli('health', '--db', db);
     expect(table.out).toMatch(/^SCHEDULE\s+STATE\s+STREAK/);
     expect(table.out).toMatch(/flaky\s+incident\s+3 failed\s+2026-03-07T12:00:00.000Z\s+25.0%\s+4\/4/);
     expect(table.out).toMatch(/steady\s+ok\s+1 ok/);
-
-    const open = JSON.parse((await run('incidents', 'ls', '--status', 'open', '--db', db, '--json')).out) as Array<Record<string, unknown>>;
-    expect(open).toEqual([expect.objectContaining({ scheduleId: 'flaky', status: 'open', kind: 'failure_streak', resolvedAt: null })]);
-    expect(JSON.parse((await run('incidents', 'ls', '--status', 'resolved', '--db', db, '--json')).out)).toEqual([]);
-    expect((await run('incidents', 'ls', '--db', db)).out).toMatch(/flaky\s+open\s+2026-03-07T12:02:00.000Z\s+-\s+schedule flaky/);
   });
 
-  it('rejects bad alerts config with the field path, and a bad --status with exit 2', async () => {
+  it('incidents ls filters by status', async () => {
+    const open = JSON.parse((await cli('incidents', 'ls', '--status', 'open', '--db', db, '--json')).out) as Array<Record<string, unknown>>;
+    expect(open).toEqual([expect.objectContaining({ scheduleId: 'flaky', status: 'open', kind: 'failure_streak', resolvedAt: null })]);
+    expect(JSON.parse((await cli('incidents', 'ls', '--status', 'resolved', '--db', db, '--json')).out)).toEqual([]);
+    expect((await cli('incidents', 'ls', '--db', db)).out).toMatch(/flaky\s+open\s+2026-03-07T12:02:00.000Z\s+-\s+schedule flaky/);
+    const bad = await cli('incidents', 'ls', '--status', 'closed', '--db', db);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/closed/);
+  });
+
+  it('rejects bad alerts config with the field path', async () => {
     const bad = CONFIG.replace('failureThreshold: 2', 'failureThreshold: 0').replace('cooldown: 10m', 'cooldown: soon');
-    const r = await run('apply', '-f', config(bad), '--db', db);
+    const r = await cli('apply', '-f', file(bad), '--db', db);
     expect(r.code).toBe(2);
     expect(r.err).toContain('schedules[0].alerts.failureThreshold');
     expect(r.err).toContain('schedules[0].alerts.breaker.cooldown');
-    const s = await run('incidents', 'ls', '--status', 'closed', '--db', db);
-    expect(s.code).toBe(2);
-    expect(s.err).toMatch(/closed/);
   });
 });
