@@ -46,7 +46,7 @@ export async function startDueProbes(store: Store, now: number): Promise<Array<{
       // Read again inside the transaction: another node may have probed meanwhile.
       const breaker = await readBreaker(tx, scheduleId);
       const schedule = await tx.schedules.get(orgId, scheduleId);
-      if (!schedule || breaker.state !== 'open' || !probeDue(breaker, schedule.paused, now)) return null;
+      if (!schedule || breaker.state !== 'open' || !probeDue(breaker, { paused: schedule.paused, note: schedule.pauseNote }, now)) return null;
       const { run } = await triggerRun(
         tx,
         { orgId: schedule.orgId, scheduleId, idempotencyKey: `breaker-probe:${scheduleId}:${breaker.probeAt}`, overlap: 'allow' },

@@ -167,14 +167,17 @@ export async function renotifyOpenIncidents(store: Store, now: number): Promise<
   for (const org of await store.orgs.list()) {
     for (const open of await store.incidents.list(org.id, { status: 'open', limit: 1000 })) {
       if (open.kind !== FAILURE_STREAK_INCIDENT) continue;
+      // Checked outside a transaction first: most schedules never re-notify.
+      const schedule = await store.schedules.get(open.orgId, open.scheduleId);
+      if (!schedule || !renotifyDue(open, resolveAlertPolicy(schedule.policies), now)) continue;
       const done = await store.transaction(async (tx) => {
-        const schedule = await tx.schedules.get(open.orgId, open.scheduleId);
         const current = await tx.incidents.openFor(open.scheduleId, open.kind);
-        if (!schedule || !current || current.id !== open.id) return false;
-        const policy = resolveAlertPolicy(schedule.policies);
+        const fresh = await tx.schedules.get(open.orgId, open.scheduleId);
+        if (!fresh || !current || current.id !== open.id) return false;
+        const policy = resolveAlertPolicy(fresh.policies);
         if (!renotifyDue(current, policy, now)) return false;
-        const health = (await tx.health.get(schedule.id)) ?? emptyHealth(schedule.id);
-        await notify(tx, 'incident.renotified', current, { schedule, run: null, health, policy, now });
+        const health = (await tx.health.get(fresh.id)) ?? emptyHealth(fresh.id);
+        await notify(tx, 'incident.renotified', current, { schedule: fresh, run: null, health, policy, now });
         return true;
       });
       if (done) count++;

@@ -71,9 +71,16 @@ function decideClosed(breaker: { state: 'closed'; streakBase: number }, input: B
   };
 }
 
-/** Whether the monitor should start a probe run now. */
-export function probeDue(breaker: BreakerState, paused: boolean, now: number): boolean {
-  return breaker.state === 'open' && paused && breaker.probeAt !== null && breaker.probeAt <= now;
+/** Every note the breaker pauses with starts so; a pause with another note is a person's. */
+export const BREAKER_NOTE_PREFIX = 'circuit breaker:';
+
+/**
+ * Whether the monitor should start a probe run now: the cooldown has passed and the schedule is
+ * still paused by the breaker (not resumed, nor paused again by a person with a note of theirs).
+ */
+export function probeDue(breaker: BreakerState, pause: { paused: boolean; note: string | null }, now: number): boolean {
+  const byBreaker = pause.paused && (pause.note ?? '').startsWith(BREAKER_NOTE_PREFIX);
+  return breaker.state === 'open' && byBreaker && breaker.probeAt !== null && breaker.probeAt <= now;
 }
 
 function pauseNote(failures: number, probeAt: number | null, why: string): string {
@@ -81,5 +88,5 @@ function pauseNote(failures: number, probeAt: number | null, why: string): strin
     probeAt === null
       ? 'resume it when the cause is fixed'
       : `one probe run at ${new Date(probeAt).toISOString()} resumes it on success`;
-  return `circuit breaker: paused after ${why}; ${failures} consecutive failures in all; ${then}`;
+  return `${BREAKER_NOTE_PREFIX} paused after ${why}; ${failures} consecutive failures in all; ${then}`;
 }

@@ -176,6 +176,16 @@ describeContract('circuit breaker', (backend) => {
     expect((await store.schedules.get('o1', 's1'))?.paused).toBe(true);
   });
 
+  it('never probes a schedule a person paused with a note of their own', async () => {
+    const store = await backend().open();
+    await setup(store, BREAKER);
+    for (let i = 1; i <= 3; i++) await finish(store, 'failed', T0 + i * MIN);
+    await store.schedules.setPaused('o1', 's1', false, null, T0 + 4 * MIN);
+    await store.schedules.setPaused('o1', 's1', true, 'maintenance until Monday', T0 + 5 * MIN);
+    expect(await startDueProbes(store, T0 + 60 * MIN)).toEqual([]);
+    expect(await store.schedules.get('o1', 's1')).toMatchObject({ paused: true, pauseNote: 'maintenance until Monday' });
+  });
+
   it('is off by default', async () => {
     const store = await backend().open();
     await setup(store, {});

@@ -36,15 +36,17 @@ describe('circuit breaker', () => {
     const trip = step(CLOSED_BREAKER, 'failure', 3, { policy: { after: 3, cooldownMs: null } });
     expect(trip.next).toMatchObject({ state: 'open', probeAt: null });
     expect(trip.note).toMatch(/resume it when the cause is fixed/);
-    expect(probeDue(trip.next, true, T0 + 1000 * MIN)).toBe(false);
+    expect(probeDue(trip.next, { paused: true, note: trip.note! }, T0 + 1000 * MIN)).toBe(false);
   });
 
-  it('probes after the cooldown while paused; not before, not when a person resumed', () => {
+  it('probes after the cooldown while paused by the breaker; not before, not when a person resumed or paused it', () => {
     const open: BreakerState = { state: 'open', openedAt: T0, probeAt: T0 + 10 * MIN, trips: 1 };
-    expect(probeDue(open, true, T0 + 10 * MIN - 1)).toBe(false);
-    expect(probeDue(open, true, T0 + 10 * MIN)).toBe(true);
-    expect(probeDue(open, false, T0 + 10 * MIN)).toBe(false);
-    expect(probeDue(CLOSED_BREAKER, true, T0 + 10 * MIN)).toBe(false);
+    const byBreaker = { paused: true, note: 'circuit breaker: paused after 3 consecutive failures' };
+    expect(probeDue(open, byBreaker, T0 + 10 * MIN - 1)).toBe(false);
+    expect(probeDue(open, byBreaker, T0 + 10 * MIN)).toBe(true);
+    expect(probeDue(open, { paused: false, note: null }, T0 + 10 * MIN)).toBe(false);
+    expect(probeDue(open, { paused: true, note: 'maintenance until Monday' }, T0 + 10 * MIN)).toBe(false);
+    expect(probeDue(CLOSED_BREAKER, byBreaker, T0 + 10 * MIN)).toBe(false);
   });
 
   it('a successful probe resumes; a failed probe re-pauses with a new cooldown', () => {
