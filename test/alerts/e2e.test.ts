@@ -86,6 +86,19 @@ describeContract('alerts end to end', (backend) => {
     expect(pd.receiver.rejected).toEqual([]);
   });
 
+  it('a run failed because its last attempt lost its lease counts as a failure, in the same transaction', async () => {
+    const { store, clock, engine } = await setup({ alerts: { destinations: ['pd'], failureThreshold: 1 } });
+    await clock.advanceTo(T0 + 10 * SEC);
+    await engine.scheduler.tick();
+    // A node that claimed the run and died: its lease (30 s) expires with no attempts left.
+    const [claimed] = await store.runs.claim({ workerId: 'dead-node', limit: 1, leaseMs: 30 * SEC }, clock.now());
+    await clock.advanceTo(T0 + 41 * SEC);
+    await engine.worker.poll();
+    expect(await store.runs.get('o1', claimed!.run.id)).toMatchObject({ status: 'failed' });
+    expect(await store.health.get('page')).toMatchObject({ consecutiveFailures: 1, totalFailed: 1 });
+    expect(await store.incidents.list('o1', { status: 'open' })).toHaveLength(1);
+  });
+
   it('a restart after downtime reports one outage, and the missed occurrences are not failures', async () => {
     const { store, clock, engine, stepTo } = await setup({ alerts: { destinations: ['pd'] } });
     await stepTo(T0 + 10 * SEC); // serving: the monitor's heartbeat marks the node alive
