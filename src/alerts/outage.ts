@@ -57,6 +57,8 @@ export async function detectOutage(store: Store, now: number, thresholdMs = DEFA
       const report: OutageReport = { orgId: org.id, from: last, to: now, schedules: [] };
       const destinations = new Set<string>();
       for (const schedule of await tx.schedules.list(org.id, { paused: false })) {
+        // A schedule whose spec or remaining runs are exhausted owed nothing in the window.
+        if (schedule.nextNominalTime === null) continue;
         const spec = parseSpec(schedule.spec);
         const { occurrences, truncated } = occurrencesBetween(spec, last + 1, now + 1, MAX_COUNTED);
         const alerts = resolveAlertPolicy(schedule.policies);

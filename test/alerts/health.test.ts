@@ -249,6 +249,8 @@ describeContract('outage detection', (backend) => {
     await store.meta.set(LAST_ALIVE_KEY, T0, T0);
     expect(await detectOutage(store, T0 + 90_000)).toEqual([]); // below the 2-minute threshold
     await store.meta.set(LAST_ALIVE_KEY, T0, T0);
+    await store.schedules.create(newSchedule('ended', { spec: EVERY_10M, nextNominalTime: null }), T0);
+    await store.schedules.create(newSchedule('held', { spec: EVERY_10M, paused: true }), T0);
     const reports = await detectOutage(store, T0 + 60 * MIN + 1);
     expect(reports).toEqual([
       {
