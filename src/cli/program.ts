@@ -14,6 +14,7 @@ import { registerCostCommands } from './cost.js';
 import { registerDeliveriesCommands } from './deliveries.js';
 import { registerDoctorCommands } from './doctor.js';
 import { registerKeysCommands } from './keys.js';
+import { registerHealthCommands } from './health.js';
 import { registerOperationCommands } from './operations.js';
 import { registerRunsCommands } from './runs.js';
 import { registerSchedulesCommands } from './schedules.js';
@@ -30,6 +31,7 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void>
   registerCostCommands,
   registerKeysCommands,
   registerDoctorCommands,
+  registerHealthCommands,
 ];
 
 export function buildProgram(ctx: CliContext = processContext()): Command {

@@ -7,6 +7,7 @@ import { applyConfig } from '../config/apply.js';
 import { loadConfigFile } from '../config/load.js';
 import { SecretKeyError, secretBoxFromEnv, type SecretBox } from '../config/secrets.js';
 import { createDeliveryPipeline } from '../delivery/pipeline.js';
+import { detectOutage } from '../alerts/outage.js';
 import { Engine } from '../engine/engine.js';
 import { parseDuration } from '../spec/index.js';
 import { HttpRunner } from '../runtime/http.js';
@@ -121,6 +122,10 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   const engine = new Engine({ store, clock, logger, runners, slots, leaseMs, onRunFinished: delivery.listener });
   const stopRelay = new AbortController();
   const relayLoop = delivery.relay.run(stopRelay.signal);
+  // Before the scheduler catches up: report agentcron's own downtime once (docs/alerts.md).
+  for (const outage of await detectOutage(store, clock.now())) {
+    logger.warn({ orgId: outage.orgId, from: new Date(outage.from).toISOString(), to: new Date(outage.to).toISOString(), schedules: outage.schedules.length }, 'agentcron was down: system.outage reported');
+  }
   engine.start();
   const apiUrl = api ? apiUrlOf(api) : null;
   logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, secrets: secretBox !== null, pid: process.pid }, 'agentcron serving');

@@ -43,6 +43,7 @@ export function schedulePoliciesOf(s: ScheduleConfig): SchedulePolicies {
   if (s.destinations && s.destinations.length > 0) policies.destinations = s.destinations;
   if (s.emit) policies.emit = s.emit;
   if (s.ignoreChanges && s.ignoreChanges.length > 0) policies.ignoreChanges = s.ignoreChanges;
+  if (s.alerts) policies.alerts = s.alerts;
   return policies;
 }
 

@@ -41,11 +41,14 @@ export function parseConfig(text: string, file = 'agentcron.yaml', env: NodeJS.P
   duplicates(config.schedules.map((s) => s.id)).forEach((id) => problems.push({ path: 'schedules', message: `schedule id ${id} appears twice` }));
   duplicates(config.destinations.map((d) => d.id)).forEach((id) => problems.push({ path: 'destinations', message: `destination id ${id} appears twice` }));
   const destinationIds = new Set(config.destinations.map((d) => d.id));
-  config.schedules.forEach((s, i) =>
-    s.destinations?.forEach((id, j) => {
-      if (!destinationIds.has(id)) problems.push({ path: `schedules[${i}].destinations[${j}]`, message: `no destination with id ${id} in this file (known: ${[...destinationIds].join(', ') || 'none'})` });
-    }),
-  );
+  const checkDestinations = (ids: readonly string[] | undefined, path: string) =>
+    ids?.forEach((id, j) => {
+      if (!destinationIds.has(id)) problems.push({ path: `${path}[${j}]`, message: `no destination with id ${id} in this file (known: ${[...destinationIds].join(', ') || 'none'})` });
+    });
+  config.schedules.forEach((s, i) => {
+    checkDestinations(s.destinations, `schedules[${i}].destinations`);
+    checkDestinations(s.alerts?.destinations, `schedules[${i}].alerts.destinations`);
+  });
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
 }

@@ -49,6 +49,18 @@ export const policyFields = {
     .optional(),
   timeout: Duration.optional(),
   concurrency: z.number().int().positive().optional(),
+  alerts: z
+    .object({
+      failureThreshold: z.number().int().min(1).max(1000).optional(),
+      recoveryThreshold: z.number().int().min(1).max(1000).optional(),
+      missedGrace: Duration.optional(),
+      renotify: Duration.optional(),
+      destinations: z.array(Id).optional(),
+      breaker: z.object({ after: z.number().int().min(1).max(1000), cooldown: Duration.optional() }).strict().optional(),
+      countOutages: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
 };
 
 /** `agentcron.yaml`: templates and schedules as code, applied idempotently. */

@@ -67,7 +67,7 @@ export type SendOutcome =
 /** A place events go. One module per type in src/delivery/ implements it. */
 export interface Destination {
   readonly id: string;
-  readonly type: 'webhook' | 's3' | 'rabbitmq' | 'nats' | 'redis' | 'slack' | 'file';
+  readonly type: 'webhook' | 's3' | 'rabbitmq' | 'nats' | 'redis' | 'slack' | 'file' | 'pagerduty';
   /** Sends one message; must not throw for delivery failures (return `ok: false`). */
   send(message: OutboundMessage, signal: AbortSignal): Promise<SendOutcome>;
   /** Releases connections; idempotent. */

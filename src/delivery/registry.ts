@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { destinationFields, type Destination, type DestinationContext } from './destination.js';
 import { createFileDestination, fileDestinationConfig } from './file.js';
+import { createPagerdutyDestination, pagerdutyDestinationConfig } from './pagerduty.js';
 import { createNatsDestination, natsDestinationConfig } from './nats.js';
 import { createRabbitmqDestination, rabbitmqDestinationConfig } from './rabbitmq.js';
 import { createRedisDestination, redisDestinationConfig } from './redis.js';
@@ -23,7 +24,7 @@ function destinationType<S extends z.ZodType>(config: S, create: DestinationType
  * object with `type: z.literal('<type>')` and the type's own fields) and
  * `create<Type>Destination(id, config, context)` from `src/delivery/<type>.ts`, then list it here.
  */
-const DESTINATION_TYPES: Partial<Record<Destination['type'], DestinationType<z.ZodType>>> = {
+const DESTINATION_TYPES: Record<Destination['type'], DestinationType<z.ZodType>> = {
   webhook: destinationType(webhookDestinationConfig, createWebhookDestination),
   slack: destinationType(slackDestinationConfig, createSlackDestination),
   file: destinationType(fileDestinationConfig, createFileDestination),
@@ -31,6 +32,7 @@ const DESTINATION_TYPES: Partial<Record<Destination['type'], DestinationType<z.Z
   rabbitmq: destinationType(rabbitmqDestinationConfig, createRabbitmqDestination),
   nats: destinationType(natsDestinationConfig, createNatsDestination),
   redis: destinationType(redisDestinationConfig, createRedisDestination),
+  pagerduty: destinationType(pagerdutyDestinationConfig, createPagerdutyDestination),
 };
 
 export function destinationTypes(): string[] {

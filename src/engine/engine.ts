@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
+import { HealthMonitor } from '../alerts/monitor.js';
+import { combineListeners, healthListener } from '../alerts/listener.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type RunFinishListener } from './worker.js';
 
@@ -15,14 +17,17 @@ export interface EngineOptions {
   leaseMs?: number;
   pollMs?: number;
   workerId?: string;
-  /** Told, inside the same transaction, when a run becomes terminal (the delivery outbox). */
+  /** Told, inside the same transaction, when a run becomes terminal (e.g. the delivery outbox); health always is, after it. */
   onRunFinished?: RunFinishListener;
+  /** How often the health monitor looks for missed runs, due probes and re-notifications. */
+  monitorIntervalMs?: number;
 }
 
 /** One agentcron node: a scheduler and a worker sharing a store. Any number may share PostgreSQL. */
 export class Engine {
   readonly scheduler: Scheduler;
   readonly worker: Worker;
+  readonly monitor: HealthMonitor;
   private readonly stop = new AbortController();
   private loops: Promise<unknown> | null = null;
 
@@ -37,14 +42,21 @@ export class Engine {
       ...(options.slots !== undefined ? { slots: options.slots } : {}),
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
-      ...(options.onRunFinished !== undefined ? { onRunFinished: options.onRunFinished } : {}),
+      onRunFinished: options.onRunFinished ? combineListeners(options.onRunFinished, healthListener) : healthListener,
     });
     this.scheduler = new Scheduler({ store: options.store, clock: options.clock, logger: options.logger, onQueued: () => this.worker.wake() });
+    this.monitor = new HealthMonitor({
+      store: options.store,
+      clock: options.clock,
+      logger: options.logger,
+      onQueued: () => this.worker.wake(),
+      ...(options.monitorIntervalMs !== undefined ? { intervalMs: options.monitorIntervalMs } : {}),
+    });
   }
 
   start(): void {
     if (this.loops) return;
-    this.loops = Promise.all([this.scheduler.run(this.stop.signal), this.worker.run(this.stop.signal)]);
+    this.loops = Promise.all([this.scheduler.run(this.stop.signal), this.worker.run(this.stop.signal), this.monitor.run(this.stop.signal)]);
   }
 
   /** Stops scheduling and claiming; live attempts get `graceMs` to finish, the rest are released. */

@@ -279,6 +279,15 @@ export interface RunRepo {
   /** Cancels a queued run at once, or marks a running run cancelled (its attempt is fenced out). */
   cancel(orgId: string, id: string, reason: string, now: Instant): Promise<Run | null>;
   attempts(runId: string): Promise<Attempt[]>;
+  /**
+   * Across organisations: scheduled runs still queued and never started whose planned start
+   * (`availableAt`) is before `before`, earliest first (missed-run detection).
+   */
+  unstarted(before: Instant, limit: number): Promise<Run[]>;
+  /** Marks a queued, never-started run `missed` with a reason; null when it started or ended meanwhile. */
+  markMissed(id: string, reason: string, now: Instant): Promise<Run | null>;
+  /** Run counts of a schedule per status, for health reports; `trigger` narrows to one trigger. */
+  countByStatus(orgId: string, scheduleId: string, trigger?: RunTrigger): Promise<Partial<Record<RunStatus, number>>>;
 }
 
 export interface RunEventRepo {
@@ -400,4 +409,6 @@ export interface SecretRepo {
 export interface MetaRepo {
   get(key: string): Promise<Json | undefined>;
   set(key: string, value: Json, now: Instant): Promise<void>;
+  /** Every key starting with `prefix`, in key order. */
+  list(prefix: string): Promise<Array<{ key: string; value: Json }>>;
 }

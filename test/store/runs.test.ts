@@ -191,7 +191,7 @@ describeContract('runs', (backend) => {
     expect(await store.runs.heartbeat('nope', 1, LEASE, T0 + 10_000)).toBe(false);
     // not reaped yet at T0+45s (lease until T0+40s+...): still renewable only while not lost
     expect(await store.runs.expireLeases(T0 + 10_000 + LEASE)).toEqual([]);
-    expect(await store.runs.expireLeases(T0 + 10_000 + LEASE + 1)).toEqual([{ runId: run.id, attempt: 1, requeued: false }]);
+    expect(await store.runs.expireLeases(T0 + 10_000 + LEASE + 1)).toEqual([{ orgId: 'o1', runId: run.id, attempt: 1, requeued: false }]);
     expect(await store.runs.heartbeat(run.id, 1, LEASE, T0 + 50_000)).toBe(false);
   });
 
@@ -265,8 +265,8 @@ describeContract('runs', (backend) => {
     const expired = await store.runs.expireLeases(now);
     expect(expired.sort((x, y) => (x.runId < y.runId ? -1 : 1))).toEqual(
       [
-        { runId: retry.id, attempt: 1, requeued: true },
-        { runId: once.id, attempt: 1, requeued: false },
+        { orgId: 'o1', runId: retry.id, attempt: 1, requeued: true },
+        { orgId: 'o1', runId: once.id, attempt: 1, requeued: false },
       ].sort((x, y) => (x.runId < y.runId ? -1 : 1)),
     );
     expect(await store.runs.get('o1', retry.id)).toMatchObject({ status: 'queued', availableAt: now, attempts: 1 });

@@ -19,4 +19,10 @@ export class SqlMetaRepo implements MetaRepo {
       [key, toJson(value), now],
     );
   }
+
+  async list(prefix: string): Promise<Array<{ key: string; value: Json }>> {
+    // substr rather than LIKE (no escaping of `%`/`_`) or a key range (collation-dependent on PostgreSQL).
+    const rows = await this.db.query('SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key', [prefix.length, prefix]);
+    return rows.map((row) => ({ key: String(row.key), value: fromJson(row.value) }));
+  }
 }

@@ -439,4 +439,32 @@ export class SqlRunRepo implements RunRepo {
     const rows = await this.db.query('SELECT * FROM attempts WHERE run_id = ? ORDER BY number', [runId]);
     return rows.map(rowToAttempt);
   }
+
+  async unstarted(before: Instant, limit: number): Promise<Run[]> {
+    // runs_claim (status, available_at) serves this range.
+    const rows = await this.db.query(
+      `SELECT * FROM runs WHERE status = 'queued' AND available_at < ? AND attempts = 0 AND triggered_by = 'schedule'
+       ORDER BY available_at, id LIMIT ?`,
+      [before, Math.max(1, Math.floor(limit))],
+    );
+    return rows.map(rowToRun);
+  }
+
+  async markMissed(id: string, reason: string, now: Instant): Promise<Run | null> {
+    // Conditional on still being unstarted, so a claim that won the race keeps its run.
+    const rows = await this.db.query(
+      `UPDATE runs SET status = 'missed', reason = ?, finished_at = ? WHERE id = ? AND status = 'queued' AND attempts = 0 RETURNING *`,
+      [reason, now, id],
+    );
+    const row = first(rows);
+    return row ? rowToRun(row) : null;
+  }
+
+  async countByStatus(orgId: string, scheduleId: string, trigger?: RunTrigger): Promise<Partial<Record<RunStatus, number>>> {
+    const where = new Filters().where('org_id = ?', orgId).where('schedule_id = ?', scheduleId).where('triggered_by = ?', trigger);
+    const rows = await this.db.query(`SELECT status, COUNT(*) AS n FROM runs WHERE ${where.sql} GROUP BY status`, where.params);
+    const counts: Partial<Record<RunStatus, number>> = {};
+    for (const row of rows) counts[str(row.status) as RunStatus] = num(row.n);
+    return counts;
+  }
 }
