@@ -80,7 +80,7 @@ export function closedPort(): Promise<number> {
  * and never says a word (those connections stay silent for good); otherwise it forwards new
  * connections to `target`. Without a target it only ever plays dead.
  */
-export async function hangingProxy(target?: { host: string; port: number }): Promise<{ port: number; hung: boolean; close(): Promise<void> }> {
+export async function hangingProxy(target?: { host: string; port: number }): Promise<{ port: number; hung: boolean; dropConnections(): void; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -90,6 +90,10 @@ export async function hangingProxy(target?: { host: string; port: number }): Pro
   const proxy = {
     port: 0,
     hung: true,
+    /** Cuts every connection, as a broker restart or a network failure would; new ones are accepted. */
+    dropConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

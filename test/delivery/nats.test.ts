@@ -129,6 +129,25 @@ describe.skipIf(!REACHABLE)('nats destination (JetStream)', () => {
     }
   });
 
+  it('carries on after the connection to the server is cut', async () => {
+    const proxy = await hangingProxy({ host: HOST, port: PORT });
+    proxy.hung = false;
+    try {
+      const { stream, prefix } = names();
+      const nats = destination({ servers: `nats://127.0.0.1:${proxy.port}`, subject: `${prefix}.{type}`, stream, createStream: true, timeout: '3s' });
+      expect(await nats.send(outboundMessage(), never())).toMatchObject({ ok: true });
+      proxy.dropConnections();
+
+      // A send racing the cut may fail, but only as retryable; the client reconnects by itself.
+      const raced = await nats.send(outboundMessage(), never());
+      if (!raced.ok) expect(raced.retryable).toBe(true);
+      expect(await nats.send(outboundMessage(), never())).toMatchObject({ ok: true });
+      expect(await streamMessageCount(stream)).toBe(raced.ok ? 3 : 2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('closes idempotently and refuses to send afterwards', async () => {
     const { stream, prefix } = names();
     const nats = destination({ subject: `${prefix}.{type}`, stream, createStream: true });

@@ -162,6 +162,29 @@ describe.skipIf(!REACHABLE)('rabbitmq destination', () => {
     }
   });
 
+  it('reconnects after the connection to the broker is cut', async () => {
+    const proxy = await hangingProxy({ host: hostname, port: Number(port || 5672) });
+    proxy.hung = false;
+    try {
+      const queue = queueName();
+      const rabbit = destination({ url: `amqp://guest:guest@127.0.0.1:${proxy.port}`, routingKey: queue, queue: { name: queue } });
+      const before = outboundMessage();
+      expect(await rabbit.send(before, never())).toMatchObject({ ok: true });
+      proxy.dropConnections();
+
+      // A send racing the cut may fail, but only as retryable; the next one reconnects.
+      const racing = outboundMessage();
+      const raced = await rabbit.send(racing, never());
+      if (!raced.ok) expect(raced.retryable).toBe(true);
+      const after = outboundMessage();
+      expect(await rabbit.send(after, never())).toMatchObject({ ok: true });
+      const ids = (await drain(queue)).map((m) => m.properties.messageId);
+      expect(ids).toEqual(raced.ok ? [before, racing, after].map((m) => m.deliveryId) : [before.deliveryId, after.deliveryId]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('closes idempotently and refuses to send afterwards', async () => {
     const queue = queueName();
     const rabbit = destination({ routingKey: queue, queue: { name: queue } });
