@@ -32,6 +32,11 @@ schedules:
   - id: steady
     template: check
     every: 1m
+destinations:
+  - id: pd
+    type: pagerduty
+    routingKey: R0UTINGKEY
+    url: http://127.0.0.1:9
 `;
 
 /** Scheduled runs of `scheduleId` ending with these statuses, each counted into health. */
