@@ -1,5 +1,7 @@
 import type {
   ApiKey,
+  Artifact,
+  ArtifactKind,
   Attempt,
   AttemptStatus,
   Delivery,
@@ -51,6 +53,7 @@ export interface Store {
   readonly state: TemplateStateRepo;
   readonly secrets: SecretRepo;
   readonly meta: MetaRepo;
+  readonly artifacts: ArtifactRepo;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -156,6 +159,8 @@ export interface NewRun {
   /** A claim never starts this run while `concurrencyLimit` runs with the same key are running. */
   concurrencyKey?: string | null;
   concurrencyLimit?: number | null;
+  /** A browser profile for this run, overriding the template's (manual triggers). */
+  profile?: string | null;
 }
 
 export interface FireRequest {
@@ -270,6 +275,8 @@ export interface RunRepo {
   /** Cancels a queued run at once, or marks a running run cancelled (its attempt is fenced out). */
   cancel(orgId: string, id: string, reason: string, now: Instant): Promise<Run | null>;
   attempts(runId: string): Promise<Attempt[]>;
+  /** Adds an attempt's active browser time to the attempt and to its run's total (cost accounting). */
+  addBrowserTime(runId: string, attempt: number, ms: number): Promise<void>;
 }
 
 export interface RunEventRepo {
@@ -373,4 +380,28 @@ export interface SecretRepo {
 export interface MetaRepo {
   get(key: string): Promise<Json | undefined>;
   set(key: string, value: Json, now: Instant): Promise<void>;
+}
+
+export interface NewArtifact {
+  orgId: string;
+  runId: string;
+  attempt: number;
+  name: string;
+  kind: ArtifactKind;
+  contentType: string;
+  size: number;
+  storageKey: string;
+}
+
+/** Rows describing attempt artifacts; the bytes live in an ArtifactStore (src/runtime/artifacts.ts). */
+export interface ArtifactRepo {
+  /** Records an artifact; a second one with the same (run, attempt, name) replaces the first. */
+  add(input: NewArtifact, now: Instant): Promise<Artifact>;
+  get(orgId: string, runId: string, attempt: number, name: string): Promise<Artifact | null>;
+  /** One run's artifacts (of one attempt when given), by attempt then name. */
+  list(orgId: string, runId: string, attempt?: number): Promise<Artifact[]>;
+  /** Across organisations: up to `limit` artifacts created before `before`, oldest first (retention). */
+  createdBefore(before: Instant, limit: number): Promise<Artifact[]>;
+  /** Deletes rows by id; returns how many went. */
+  delete(ids: readonly string[]): Promise<number>;
 }

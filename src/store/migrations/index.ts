@@ -1,6 +1,7 @@
 import type { Migration } from '../migrations.js';
 import { migration001 } from './001_core.js';
 import { migration002 } from './002_outbox_health.js';
+import { migration003 } from './003_browser.js';
 
 /**
  * Every migration the code knows, in version order. To add one: create `NNN_name.ts` exporting a
@@ -9,4 +10,5 @@ import { migration002 } from './002_outbox_health.js';
 export const MIGRATIONS: readonly Migration[] = [
   migration001,
   migration002,
+  migration003,
 ];

@@ -1,6 +1,7 @@
 import type { Db, Dialect, Queryable } from '../db.js';
 import type {
   ApiKeyRepo,
+  ArtifactRepo,
   DeliveryRepo,
   HealthRepo,
   IncidentRepo,
@@ -16,6 +17,7 @@ import type {
   TemplateStateRepo,
 } from '../store.js';
 import { SqlApiKeyRepo } from './api-keys.js';
+import { SqlArtifactRepo } from './artifacts.js';
 import { SqlDeliveryRepo } from './deliveries.js';
 import { SqlRunEventRepo } from './events.js';
 import { SqlHealthRepo } from './health.js';
@@ -50,6 +52,7 @@ export class SqlStore implements Store {
   readonly state: TemplateStateRepo;
   readonly secrets: SecretRepo;
   readonly meta: MetaRepo;
+  readonly artifacts: ArtifactRepo;
 
   constructor(
     private readonly db: Queryable,
@@ -69,6 +72,7 @@ export class SqlStore implements Store {
     this.state = new SqlTemplateStateRepo(db);
     this.secrets = new SqlSecretRepo(db);
     this.meta = new SqlMetaRepo(db);
+    this.artifacts = new SqlArtifactRepo(db);
   }
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
