@@ -85,6 +85,8 @@ export interface StepsDefinition {
   steps: Step[];
   /** Interpolated at the end into the run's output; absent means every variable. */
   output?: Json;
+  /** Template state keys the steps read, with their values before any run has written them. */
+  stateDefaults: Record<string, Json>;
   schema: { params?: JsonSchemaValidator; output?: JsonSchemaValidator };
 }
 
@@ -288,6 +290,7 @@ const definitionSchema = z.strictObject({
   defaults: z.strictObject({ timeout: duration.optional() }).default({}),
   steps: z.array(step).min(1, 'give at least one step'),
   output: json.optional(),
+  state: z.record(text, json).default({}),
   schema: z.strictObject({ params: z.record(z.string(), json).optional(), output: z.record(z.string(), json).optional() }).default({}),
 });
 
@@ -296,7 +299,7 @@ export function parseStepsDefinition(definition: Json): StepsDefinition {
   if (!parsed.success) {
     throw new StepsDefinitionError(toIssues(parsed.error.issues, '(definition)'));
   }
-  const { defaults, steps, output, schema } = parsed.data;
+  const { defaults, steps, output, state, schema } = parsed.data;
   const compiled: StepsDefinition['schema'] = {};
   const schemaIssues: Issue[] = [];
   for (const which of ['params', 'output'] as const) {
@@ -313,6 +316,7 @@ export function parseStepsDefinition(definition: Json): StepsDefinition {
     defaults: { timeoutMs: defaults.timeout ?? DEFAULT_STEP_TIMEOUT_MS },
     steps,
     ...(output === undefined ? {} : { output }),
+    stateDefaults: state,
     schema: compiled,
   };
 }

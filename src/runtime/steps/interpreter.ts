@@ -62,7 +62,7 @@ class StepsRun {
 
   async execute(): Promise<Json> {
     this.checkParams();
-    this.state = await this.env.state.all();
+    this.state = { ...this.def.stateDefaults, ...(await this.env.state.all()) };
     await this.runList(this.def.steps, 'steps', undefined);
     const output = maskJson(this.buildOutput(), this.secretValues);
     this.checkOutput(output);
@@ -238,7 +238,8 @@ class StepsRun {
   private async evaluate(condition: Condition, path: string, loop: Loop | undefined): Promise<boolean> {
     if ('var' in condition) {
       const expected = this.interpolate(condition.equals, `${path}.if.equals`, loop);
-      return isDeepStrictEqual(lookup(this.scope(loop), condition.var), expected);
+      // A variable that was never set compares equal to null.
+      return isDeepStrictEqual(lookup(this.scope(loop), condition.var) ?? null, expected);
     }
     if ('exists' in condition) {
       const selector = this.interpolate(condition.exists, `${path}.if.exists`, loop) as string;
