@@ -62,7 +62,7 @@ export function layout(title: string, body: string, script = ''): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Demo shop</title><style>${STYLE}</style></head>
 <body>
-<nav aria-label="main"><a href="/">Home</a><a href="/products">Products</a><a href="/inventory">Inventory</a><a href="/dashboard">Dashboard</a><a href="/forms">Forms</a><a href="/downloads">Downloads</a></nav>
+<nav aria-label="main"><a href="/">Home</a> <a href="/products">Products</a> <a href="/inventory">Inventory</a> <a href="/dashboard">Dashboard</a> <a href="/forms">Forms</a> <a href="/downloads">Downloads</a></nav>
 <main id="main">
 <h1>${escapeHtml(title)}</h1>
 ${body}
