@@ -217,9 +217,19 @@ async function checkAssertion(spec: AssertSpec, page: Page, timeoutMs: number): 
 export async function assertAction(spec: AssertSpec, ctx: ActionContext): Promise<void> {
   const deadline = realTime.now() + ctx.timeoutMs;
   for (;;) {
-    const mismatch = await checkAssertion(spec, ctx.page, Math.max(1, deadline - realTime.now()));
-    if (mismatch === undefined) return;
+    let mismatch: string | undefined;
+    let unreadable: unknown;
+    try {
+      mismatch = await checkAssertion(spec, ctx.page, Math.max(1, deadline - realTime.now()));
+      if (mismatch === undefined) return;
+    } catch (error) {
+      // The page did not answer a read in time: keep trying until the deadline.
+      if (!(error instanceof Error && error.name === 'TimeoutError')) throw error;
+      unreadable = error;
+    }
     if (realTime.now() + POLL_MS > deadline) {
+      // A page too busy to be read is not a verdict on it; another attempt may see it settled.
+      if (mismatch === undefined) throw unreadable;
       throw new RunFailure(spec.message === undefined ? mismatch : `${spec.message} (${mismatch})`, { kind: 'assertion', retryable: false });
     }
     await realTime.sleep(POLL_MS, ctx.signal);

@@ -57,7 +57,10 @@ export interface SetSpec { vars: Record<string, Json>; state: Record<string, Jso
 export type Condition =
   | { exists: string }
   | { text: { contains: string; selector?: string } }
-  | { var: string; equals: Json };
+  | { var: string; equals: Json }
+  /** A number, or a placeholder that interpolates to one. */
+  | { var: string; above: number | string }
+  | { var: string; below: number | string };
 export type IfSpec = Condition & { then: Step[]; else: Step[] };
 export interface EachSpec { over: Json; steps: Step[]; collect?: string; max?: number }
 
@@ -216,12 +219,14 @@ const condition = z.union([
   z.object({ exists: text }),
   z.object({ text: shorthand('contains', z.strictObject({ contains: z.string(), selector: text.optional() })) }),
   z.object({ var: text, equals: json }),
+  z.object({ var: text, above: z.union([z.number(), text]) }),
+  z.object({ var: text, below: z.union([z.number(), text]) }),
 ]);
 const ifSpec = z.looseObject({ then: stepList.default([]), else: stepList.default([]) }).superRefine((value, ctx) => {
   const keys = Object.keys(value).filter((k) => k !== 'then' && k !== 'else');
   const shape = keys.sort().join(',');
-  if (!['exists', 'text', 'equals,var'].includes(shape)) {
-    ctx.addIssue({ code: 'custom', message: `condition: give one of exists, text, or var with equals (got ${keys.join(', ') || 'none'})` });
+  if (!['exists', 'text', 'equals,var', 'above,var', 'below,var'].includes(shape)) {
+    ctx.addIssue({ code: 'custom', message: `condition: give one of exists, text, or var with equals, above or below (got ${keys.join(', ') || 'none'})` });
     return;
   }
   const parsed = condition.safeParse(value);

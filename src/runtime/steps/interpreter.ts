@@ -237,9 +237,16 @@ class StepsRun {
   /** Conditions look at the page as it is, without waiting: use `wait` first for late content. */
   private async evaluate(condition: Condition, path: string, loop: Loop | undefined): Promise<boolean> {
     if ('var' in condition) {
-      const expected = this.interpolate(condition.equals, `${path}.if.equals`, loop);
       // A variable that was never set compares equal to null.
-      return isDeepStrictEqual(lookup(this.scope(loop), condition.var) ?? null, expected);
+      const actual = lookup(this.scope(loop), condition.var) ?? null;
+      if ('equals' in condition) return isDeepStrictEqual(actual, this.interpolate(condition.equals, `${path}.if.equals`, loop));
+      const [which, bound] = 'above' in condition ? ['above', condition.above] as const : ['below', condition.below] as const;
+      const limit = this.interpolate(bound, `${path}.if.${which}`, loop);
+      if (typeof limit !== 'number') {
+        throw new RunFailure(`${path}.if.${which}: expected a number, got ${JSON.stringify(limit)}`, { kind: 'template', retryable: false });
+      }
+      if (typeof actual !== 'number') return false;
+      return which === 'above' ? actual > limit : actual < limit;
     }
     if ('exists' in condition) {
       const selector = this.interpolate(condition.exists, `${path}.if.exists`, loop) as string;
@@ -265,7 +272,8 @@ class StepsRun {
       } finally {
         if (step.spec.collect !== undefined) this.collectors.pop();
       }
-      collected.push(Object.fromEntries([...names].map((name) => [name, this.vars[name] ?? null])));
+      // An iteration that set nothing (say, an `if` that did not match) adds nothing.
+      if (names.size > 0) collected.push(Object.fromEntries([...names].map((name) => [name, this.vars[name] ?? null])));
     }
     this.env.log.info({ step: path, kind: 'each', items: items.length }, 'step');
     if (step.spec.collect !== undefined) this.assignVar(step.spec.collect, collected);

@@ -56,7 +56,7 @@ describe('parseStepsDefinition', () => {
   it('rejects an if without a condition and a wait with two targets', () => {
     const issues = issuesOf({ steps: [{ if: { then: [] } }, { wait: { selector: '#a', text: 'b' } }, { assert: { txt: 'a' } }] });
     expect(issues).toEqual([
-      { path: 'steps[0].if', message: expect.stringContaining('condition: give one of exists, text, or var with equals') },
+      { path: 'steps[0].if', message: expect.stringContaining('condition: give one of exists, text, or var with equals, above or below') },
       { path: 'steps[1].wait', message: 'give exactly one of selector, text, url, time' },
       { path: 'steps[2].assert', message: expect.stringContaining('expected one of text, exists, count, url') },
     ]);

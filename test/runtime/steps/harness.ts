@@ -2,10 +2,11 @@
  * One Chromium for a test file, a fresh context per test, the demo site on a random port, and
  * a StepsEnvironment whose state, artifacts and log lines the test can inspect.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { FakeClock } from '../../../src/clock.js';
 import { parseStepsDefinition, runSteps, type StepsEnvironment } from '../../../src/runtime/steps/interpreter.js';
 import type { Json } from '../../../src/store/types.js';
@@ -23,6 +24,12 @@ if (chromiumMissing) console.warn(`skipping browser tests: ${chromiumMissing}`);
 /** A Monday noon, UTC: the demo site's numbers are computed from it. */
 export const DEMO_START = Date.UTC(2026, 10, 23, 12, 0, 0);
 export const ALICE = { user: 'alice', password: 'wonderland-7f3q' };
+
+/** Chromium processes started by this test process (ps lists zombies too, as <defunct>). */
+export function chromiumChildren(): string[] {
+  const out = execFileSync('ps', ['-o', 'pid=,stat=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out.split('\n').map((l) => l.trim()).filter((l) => /chrom/i.test(l));
+}
 
 export interface Harness {
   readonly site: DemoSite;
@@ -49,6 +56,8 @@ export function useBrowserAndSite(): Harness {
   beforeAll(async () => {
     site = await startDemoSite(0, { clock, users: { demo: 'demo', [ALICE.user]: ALICE.password } });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS });
+    // The leftover check in afterAll only means something if it can see the browser we started.
+    expect(chromiumChildren().length).toBeGreaterThan(0);
   });
   afterEach(async () => {
     await context?.close();
@@ -58,6 +67,8 @@ export function useBrowserAndSite(): Harness {
   afterAll(async () => {
     await browser?.close();
     await site?.close();
+    // Closing the browser must leave no Chromium process behind (no zombies either).
+    expect(chromiumChildren()).toEqual([]);
   });
 
   async function environment(overrides: Partial<Omit<StepsEnvironment, 'page'>> = {}): Promise<TestEnvironment> {
