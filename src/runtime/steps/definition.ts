@@ -302,7 +302,7 @@ const definitionSchema = z.strictObject({
 export function parseStepsDefinition(definition: Json): StepsDefinition {
   const parsed = definitionSchema.safeParse(definition);
   if (!parsed.success) {
-    throw new StepsDefinitionError(toIssues(parsed.error.issues, '(definition)'));
+    throw new StepsDefinitionError(toIssues(parsed.error.issues, '(definition)', definition));
   }
   const { defaults, steps, output, state, schema } = parsed.data;
   const compiled: StepsDefinition['schema'] = {};

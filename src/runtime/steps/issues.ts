@@ -20,6 +20,28 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-export function toIssues(issues: readonly z.core.$ZodIssue[], root?: string): Issue[] {
-  return issues.map((issue) => ({ path: formatPath(issue.path, root), message: issueMessage(issue) }));
+/**
+ * Issues with their paths; with `input`, a wrong scalar value is quoted after the message
+ * (`… (got "money")`) unless the message already shows it.
+ */
+export function toIssues(issues: readonly z.core.$ZodIssue[], root?: string, input?: unknown): Issue[] {
+  return issues.map((issue) => {
+    let message = issueMessage(issue);
+    const value = input === undefined ? undefined : valueAt(input, issue.path);
+    if (value !== undefined && (value === null || typeof value !== 'object')) {
+      const shown = JSON.stringify(value);
+      const short = shown.length > 60 ? `${shown.slice(0, 57)}…` : shown;
+      if (!message.includes(shown)) message += ` (got ${short})`;
+    }
+    return { path: formatPath(issue.path, root), message };
+  });
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current = root;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key as string];
+  }
+  return current;
 }

@@ -20,7 +20,7 @@ export function compileJsonSchema(schema: Record<string, Json>): JsonSchemaValid
       if (result.success) return { ok: true, value: result.data as Json };
       return {
         ok: false,
-        issues: toIssues(result.error.issues),
+        issues: toIssues(result.error.issues, undefined, value),
       };
     },
   };

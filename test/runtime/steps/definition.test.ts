@@ -51,6 +51,7 @@ describe('parseStepsDefinition', () => {
       'steps[2].timeout',
     ]);
     expect(issues[0]!.message).toMatch(/"10 seconds"/);
+    expect(issues[3]!.message).toBe('Invalid option: expected one of "text"|"number" (got "money")');
   });
 
   it('rejects an if without a condition and a wait with two targets', () => {
