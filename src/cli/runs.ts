@@ -1,8 +1,11 @@
 /** `agentcron runs …`: inspect runs. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { FileArtifactStore } from '../runtime/artifacts.js';
+import { startReplayServer } from '../runtime/replay-server.js';
 import type { Run, RunStatus } from '../store/types.js';
 import { UsageError, type CliContext } from './context.js';
-import { DEFAULT_ORG, usingStore, withDbOption, type DbOptions } from './store-option.js';
+import { DEFAULT_ORG, usingStore, withArtifactsOption, withDbOption, type DbOptions } from './store-option.js';
 import { formatTable } from './table.js';
 
 const STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'missed'];
@@ -24,7 +27,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
   ).action(async (id: string, opts: DbOptions & { json?: boolean }) => {
     const found = await usingStore(opts, async (store) => {
       const run = await store.runs.get(DEFAULT_ORG, id);
-      return run ? { run, attempts: await store.runs.attempts(run.id) } : null;
+      return run ? { run, attempts: await store.runs.attempts(run.id), artifacts: await store.artifacts.list(DEFAULT_ORG, run.id) } : null;
     });
     if (!found) throw new UsageError(`run ${JSON.stringify(id)} not found`);
     const attempts = found.attempts.map((a) => ({
@@ -33,15 +36,18 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       workerId: a.workerId,
       startedAt: iso(a.startedAt),
       finishedAt: iso(a.finishedAt),
+      browserMs: a.browserMs,
       error: a.error,
     }));
-    if (opts.json) return void ctx.stdout(`${JSON.stringify({ ...runJson(found.run), attemptList: attempts }, null, 2)}\n`);
+    const artifacts = found.artifacts.map((a) => ({ attempt: a.attempt, name: a.name, kind: a.kind, contentType: a.contentType, size: a.size, createdAt: iso(a.createdAt) }));
+    if (opts.json) return void ctx.stdout(`${JSON.stringify({ ...runJson(found.run), attemptList: attempts, artifacts }, null, 2)}\n`);
     const r = found.run;
     const lines = [
       `run       ${r.id}`,
       `schedule  ${r.scheduleId ?? '-'} (template ${r.templateId} v${r.templateVersion})`,
       `nominal   ${iso(r.nominalTime)}  trigger ${r.trigger}`,
       `status    ${r.status}${r.reason ? ` (${r.reason})` : ''}  attempts ${r.attempts}/${r.maxAttempts}`,
+      ...(r.browserMs > 0 ? [`browser   ${r.browserMs} ms`] : []),
       ...(r.output !== null ? [`output    ${JSON.stringify(r.output)}`] : []),
       ...(r.error !== null ? [`error     ${errorMessage(r) ?? JSON.stringify(r.error)}`] : []),
       '',
@@ -50,18 +56,56 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     if (attempts.length > 0) {
       ctx.stdout(
         formatTable(
-          ['ATTEMPT', 'STATUS', 'WORKER', 'STARTED (UTC)', 'DURATION', 'ERROR'],
+          ['ATTEMPT', 'STATUS', 'WORKER', 'STARTED (UTC)', 'DURATION', 'BROWSER', 'ERROR'],
           found.attempts.map((a) => [
             String(a.number),
             a.status,
             a.workerId,
             iso(a.startedAt) ?? '',
             a.finishedAt !== null ? `${a.finishedAt - a.startedAt}ms` : '',
+            a.browserMs > 0 ? `${a.browserMs}ms` : '',
             String((a.error as { message?: unknown } | null)?.message ?? ''),
           ]),
         ),
       );
     }
+    if (artifacts.length > 0) {
+      ctx.stdout(formatTable(['ATTEMPT', 'ARTIFACT', 'KIND', 'SIZE'], artifacts.map((a) => [String(a.attempt), a.name, a.kind, String(a.size)])));
+    }
+  });
+
+  withArtifactsOption(
+    withDbOption(
+      runs
+        .command('replay')
+        .description("serve a run's trace in the Playwright trace viewer (local, no internet) and print its URL")
+        .argument('<run>', 'run id')
+        .option('--attempt <n>', 'which attempt (default: the last one with a trace)')
+        .option('--port <port>', 'local port (default: any free one)'),
+    ),
+  ).action(async (id: string, opts: DbOptions & { artifacts: string; attempt?: string; port?: string }) => {
+    const attempt = opts.attempt === undefined ? undefined : Number(opts.attempt);
+    if (attempt !== undefined && (!Number.isInteger(attempt) || attempt < 1)) throw new UsageError(`--attempt must be a positive whole number, got ${JSON.stringify(opts.attempt)}`);
+    const port = opts.port === undefined ? 0 : Number(opts.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(opts.port)}`);
+    const trace = await usingStore(opts, async (store) => {
+      const run = await store.runs.get(DEFAULT_ORG, id);
+      if (!run) throw new UsageError(`run ${JSON.stringify(id)} not found`);
+      const traces = (await store.artifacts.list(DEFAULT_ORG, id, attempt)).filter((a) => a.kind === 'trace');
+      const chosen = traces.at(-1);
+      if (!chosen) throw new UsageError(`run ${id}${attempt === undefined ? '' : ` attempt ${attempt}`} has no trace (pruned, or not a browser run)`);
+      return chosen;
+    });
+    const files = new FileArtifactStore(opts.artifacts);
+    const path = files.localPath(trace.storageKey);
+    if (!existsSync(path)) throw new UsageError(`trace file ${path} is missing (wrong --artifacts directory?)`);
+    const server = await startReplayServer({ traceFile: path, port });
+    ctx.stdout(`replay of run ${id} attempt ${trace.attempt}: ${server.url}\nCtrl-C to stop\n`);
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    await server.close();
   });
 
   withDbOption(
@@ -154,6 +198,8 @@ export function runJson(r: Run) {
     output: r.output,
     error: r.error,
     backfillId: r.backfillId,
+    profile: r.profile,
+    browserMs: r.browserMs,
   };
 }
 

@@ -46,7 +46,7 @@ describeBrowser('browser pool and sessions (real Chromium)', () => {
     const second = await Session.open(pool, { log });
     await second.page.goto(`${server.url}/other`);
     expect(await second.context.cookies()).toEqual([]);
-    expect(await second.page.evaluate(() => localStorage.getItem('seen'))).toBeNull();
+    expect(await second.page.evaluate('localStorage.getItem("seen")')).toBeNull();
     // Same long-lived browser, different context.
     expect(second.browserPid).toBe(firstPid);
     expect(firstPid).not.toBeNull();
@@ -134,7 +134,7 @@ describeBrowser('browser pool and sessions (real Chromium)', () => {
     const hung = await Session.open(pool, { log, closeStepTimeoutMs: 1000 });
     const other = await Session.open(pool, { log });
     await hung.page.goto(`${server.url}/hang`);
-    const stuck = hung.page.evaluate(() => document.title).then(() => 'answered', () => 'failed');
+    const stuck = hung.page.evaluate('document.title').then(() => 'answered', () => 'failed');
     const timeout = new Promise((r) => setTimeout(() => r('timed out'), 1500));
     expect(await Promise.race([stuck, timeout])).toBe('timed out');
 
