@@ -36,9 +36,9 @@ describe.skipIf(chromiumMissing)('example templates on the demo site', () => {
     const def = parseStepsDefinition(template('dashboard-report'));
     const overrides = { params: { base: h.site.url }, secrets: { DEMO_PASSWORD: 'demo-password-not-used' } };
     // The demo accepts demo/demo; the secret here is wrong on purpose first, to see the failure.
-    const wrong = await runSteps({ ...def, defaults: { timeoutMs: 3000 } }, await h.environment(overrides)).then(() => undefined, (e: unknown) => e);
+    const wrong = await runSteps({ ...def, defaults: { timeoutMs: 8000 } }, await h.environment(overrides)).then(() => undefined, (e: unknown) => e);
     expect(wrong).toMatchObject({ kind: 'assertion', retryable: false });
-    expect((wrong as Error).message).toMatch(/^steps\[1\]\.if\.then\[3\] assert: the login was refused \(expected URL containing "\/dashboard", at ".*\/login"\) .*Wrong user name or password/);
+    expect((wrong as Error).message).toMatch(/^steps\[1\]\.if\.then\[3\] assert: the login was refused \(expected URL containing "\/dashboard", at ".*\/login[^"]*"\) — on .*\/login.*Wrong user name or password/);
 
     const good = { params: { base: h.site.url }, secrets: { DEMO_PASSWORD: 'demo' } };
     const m = metricsAt(DEMO_START);
