@@ -159,16 +159,18 @@ export async function pruneArtifacts(
 /** Runs pruneArtifacts every `everyMs` (and once at start) until the signal aborts. */
 export async function runRetentionJob(
   deps: { store: Store; artifacts: ArtifactStore; clock: Clock; log: Logger },
-  options: { retentionMs: number; everyMs: number },
+  options: { retentionMs: number; everyMs: number; onPass?: (pruned: number) => void },
   signal: AbortSignal,
 ): Promise<void> {
   while (!signal.aborted) {
+    let pruned = 0;
     try {
-      const pruned = await pruneArtifacts(deps, options.retentionMs, deps.clock.now());
+      pruned = await pruneArtifacts(deps, options.retentionMs, deps.clock.now());
       if (pruned > 0) deps.log.info({ pruned }, 'pruned expired artifacts');
     } catch (error) {
       deps.log.error({ err: error }, 'artifact pruning failed');
     }
+    options.onPass?.(pruned);
     try {
       await deps.clock.sleep(options.everyMs, signal);
     } catch {
