@@ -17,10 +17,24 @@ export function registerOperationCommands(program: Command, ctx: CliContext): vo
       .argument('<schedule>', 'schedule id')
       .option('--idempotency-key <key>', 'the same key within 24 h returns the same run')
       .addOption(new Option('--overlap <policy>', 'overlap policy for this run').choices(OVERLAP))
+      .option('--profile <name>', 'browser profile for this run (overrides the template\'s)')
       .option('--json', 'print the run as JSON'),
   ).action(async (scheduleId: string, opts: TriggerOptions) => {
+    if (opts.profile !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(opts.profile)) {
+      throw new UsageError(`--profile must be letters, digits, . _ - (at most 100), got ${JSON.stringify(opts.profile)}`);
+    }
     const { run, created } = await usingStore(opts, (store) =>
-      triggerRun(store, { orgId: DEFAULT_ORG, scheduleId, ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}), ...(opts.overlap ? { overlap: opts.overlap } : {}) }, ctx.now()),
+      triggerRun(
+        store,
+        {
+          orgId: DEFAULT_ORG,
+          scheduleId,
+          ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+          ...(opts.overlap ? { overlap: opts.overlap } : {}),
+          ...(opts.profile ? { profile: opts.profile } : {}),
+        },
+        ctx.now(),
+      ),
     );
     if (opts.json) ctx.stdout(`${JSON.stringify({ created, run: runJson(run) }, null, 2)}\n`);
     else ctx.stdout(`${created ? 'created' : 'existing'} run ${run.id}: ${run.status}${run.reason ? ` (${run.reason})` : ''}\n`);
@@ -62,6 +76,7 @@ export function registerOperationCommands(program: Command, ctx: CliContext): vo
 interface TriggerOptions extends DbOptions {
   idempotencyKey?: string;
   overlap?: OverlapPolicy;
+  profile?: string;
   json?: boolean;
 }
 
