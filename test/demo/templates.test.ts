@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { INVENTORY, metricsAt, PRICE_PERIOD_MS, PRODUCTS, priceCents, stockAt } from '../../examples/demo/pages.js';
 import { parseStepsDefinition, runSteps } from '../../src/runtime/steps/interpreter.js';
 import type { Json } from '../../src/store/types.js';
-import { chromiumMissing, DEMO_START, useBrowserAndSite } from '../runtime/steps/harness.js';
+import { BROWSER_TEST_TIMEOUT_MS, chromiumMissing, DEMO_START, useBrowserAndSite } from '../runtime/steps/harness.js';
 
 /** An example template as `agentcron apply` stores it: without id, kind and description. */
 function template(name: string): Json {
@@ -13,7 +13,7 @@ function template(name: string): Json {
   return definition;
 }
 
-describe.skipIf(chromiumMissing)('example templates on the demo site', () => {
+describe.skipIf(chromiumMissing)('example templates on the demo site', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   const h = useBrowserAndSite();
 
   it('price-monitor reports a change only when the price moved', async () => {

@@ -116,8 +116,7 @@ function convert(raw: string, field: FieldSpec, where: string): Json {
   return value;
 }
 
-async function readOne(locator: Locator, field: FieldSpec, where: string, timeoutMs: number): Promise<Json> {
-  if (field.attribute === undefined) return convert(await locator.innerText({ timeout: timeoutMs }), field, where);
+async function readAttribute(locator: Locator, field: FieldSpec & { attribute: string }, where: string, timeoutMs: number): Promise<Json> {
   const value = await locator.getAttribute(field.attribute, { timeout: timeoutMs });
   if (value === null) {
     if (field.optional) return null;
@@ -142,15 +141,21 @@ async function readField(scope: Page | Locator, field: FieldSpec, where: string,
       throw error;
     }
   }
-  const count = await locator.count();
-  if (count === 0) {
+  const missing = (): Json => {
     if (field.optional) return field.all ? [] : null;
     throw missingField(where, `no element matches ${JSON.stringify(field.selector ?? '(the row)')}`);
+  };
+  if (field.attribute === undefined) {
+    // One round trip for text, whatever the number of matches: tables have many cells.
+    const texts = await locator.allInnerTexts();
+    if (texts.length === 0) return missing();
+    return field.all ? texts.map((t, i) => convert(t, field, `${where}[${i}]`)) : convert(texts[0]!, field, where);
   }
-  if (!field.all) return readOne(locator.first(), field, where, ctx.timeoutMs);
-  if (field.attribute === undefined) return (await locator.allInnerTexts()).map((t, i) => convert(t, field, `${where}[${i}]`));
+  const attributeField = field as FieldSpec & { attribute: string };
+  if ((await locator.count()) === 0) return missing();
+  if (!field.all) return readAttribute(locator.first(), attributeField, where, ctx.timeoutMs);
   const values: Json[] = [];
-  for (const [i, item] of (await locator.all()).entries()) values.push(await readOne(item, field, `${where}[${i}]`, ctx.timeoutMs));
+  for (const [i, item] of (await locator.all()).entries()) values.push(await readAttribute(item, attributeField, `${where}[${i}]`, ctx.timeoutMs));
   return values;
 }
 

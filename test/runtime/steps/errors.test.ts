@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunFailure } from '../../../src/runtime/failure.js';
 import { parseStepsDefinition, runSteps } from '../../../src/runtime/steps/interpreter.js';
-import { chromiumMissing, useBrowserAndSite } from './harness.js';
+import { BROWSER_TEST_TIMEOUT_MS, chromiumMissing, useBrowserAndSite } from './harness.js';
 
 async function failureOf(work: Promise<unknown>): Promise<RunFailure> {
   const error = await work.then(() => undefined, (e: unknown) => e);
@@ -10,7 +10,7 @@ async function failureOf(work: Promise<unknown>): Promise<RunFailure> {
 }
 
 /** How steps fail: which step, which selector, what the page showed, and whether to retry. */
-describe.skipIf(chromiumMissing)('steps failures', () => {
+describe.skipIf(chromiumMissing)('steps failures', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   const h = useBrowserAndSite();
 
   it('a missing element times out (retryable), naming the step, the selector and the page', async () => {
@@ -126,7 +126,7 @@ describe.skipIf(chromiumMissing)('steps failures', () => {
   });
 });
 
-describe.skipIf(chromiumMissing)('params and output schemas', () => {
+describe.skipIf(chromiumMissing)('params and output schemas', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   const h = useBrowserAndSite();
   const schema = {
     params: {

@@ -21,6 +21,9 @@ export const LAUNCH_ARGS = [
 export const chromiumMissing = existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} is not installed`;
 if (chromiumMissing) console.warn(`skipping browser tests: ${chromiumMissing}`);
 
+/** Browser tests on a busy 2-core machine can take several times their usual seconds. */
+export const BROWSER_TEST_TIMEOUT_MS = 90_000;
+
 /** A Monday noon, UTC: the demo site's numbers are computed from it. */
 export const DEMO_START = Date.UTC(2026, 10, 23, 12, 0, 0);
 export const ALICE = { user: 'alice', password: 'wonderland-7f3q' };
@@ -58,7 +61,7 @@ export function useBrowserAndSite(): Harness {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS });
     // The leftover check in afterAll only means something if it can see the browser we started.
     expect(chromiumChildren().length).toBeGreaterThan(0);
-  });
+  }, BROWSER_TEST_TIMEOUT_MS);
   afterEach(async () => {
     await context?.close();
     context = undefined;
@@ -69,7 +72,7 @@ export function useBrowserAndSite(): Harness {
     await site?.close();
     // Closing the browser must leave no Chromium process behind (no zombies either).
     expect(chromiumChildren()).toEqual([]);
-  });
+  }, BROWSER_TEST_TIMEOUT_MS);
 
   async function environment(overrides: Partial<Omit<StepsEnvironment, 'page'>> = {}): Promise<TestEnvironment> {
     if (!page) {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { formatEuro, INVENTORY, metricsAt, PRICE_PERIOD_MS, PRODUCTS, priceCents, stockAt } from '../../../examples/demo/pages.js';
 import { parseStepsDefinition, runSteps } from '../../../src/runtime/steps/interpreter.js';
-import { ALICE, chromiumMissing, DEMO_START, useBrowserAndSite } from './harness.js';
+import { BROWSER_TEST_TIMEOUT_MS, ALICE, chromiumMissing, DEMO_START, useBrowserAndSite } from './harness.js';
 
 /** Every step kind on the demo site, with real Chromium. */
-describe.skipIf(chromiumMissing)('steps on the demo site', () => {
+describe.skipIf(chromiumMissing)('steps on the demo site', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   const h = useBrowserAndSite();
 
   it('goto + extract: a list of records and numbers parsed from "€1,299.00"', async () => {
