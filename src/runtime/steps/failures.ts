@@ -16,7 +16,8 @@ export interface StepPlace {
 export interface PageSnapshot { url: string; title: string; text: string }
 
 const EXCERPT_CHARS = 300;
-const DESCRIBE_TIMEOUT_MS = 1000;
+/** Enough for a busy machine; a page that cannot answer in this time is described as empty. */
+const DESCRIBE_TIMEOUT_MS = 3000;
 
 /** A hung or crashed page must not hang the error report: every read is bounded and optional. */
 export async function snapshotPage(page: Page): Promise<PageSnapshot> {
@@ -26,8 +27,9 @@ export async function snapshotPage(page: Page): Promise<PageSnapshot> {
       new Promise<T>((resolve) => setTimeout(() => resolve(fallback), DESCRIBE_TIMEOUT_MS).unref()),
     ]);
   const url = page.isClosed() ? '(page closed)' : page.url();
-  const title = page.isClosed() ? '' : await bounded(page.title(), '');
-  const text = page.isClosed() ? '' : await bounded(page.locator('body').innerText({ timeout: DESCRIBE_TIMEOUT_MS }), '');
+  const [title, text] = page.isClosed()
+    ? ['', '']
+    : await Promise.all([bounded(page.title(), ''), bounded(page.locator('body').innerText({ timeout: DESCRIBE_TIMEOUT_MS }), '')]);
   const squeezed = text.replace(/\s+/g, ' ').trim();
   return { url, title, text: squeezed.length > EXCERPT_CHARS ? `${squeezed.slice(0, EXCERPT_CHARS)}…` : squeezed };
 }

@@ -115,6 +115,17 @@ describe.skipIf(chromiumMissing)('steps failures', { timeout: BROWSER_TEST_TIMEO
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('stops in the middle of a browser call when the signal aborts', async () => {
+    const controller = new AbortController();
+    const reason = new Error('run cancelled');
+    setTimeout(() => controller.abort(reason), 500);
+    const started = Date.now();
+    const error = await h.run({ steps: [{ goto: '{{ params.base }}/pages/hang', timeout: '60s' }] }, { signal: controller.signal })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('masks secrets in failure messages', async () => {
     const failure = await failureOf(h.run(
       { steps: [{ goto: '{{ params.base }}/' }, { assert: { text: 'token {{ secrets.TOKEN }}' }, timeout: '200ms' }] },
