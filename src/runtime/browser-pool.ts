@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Instant } from '../store/types.js';
@@ -67,6 +67,8 @@ interface PooledBrowser {
 interface WarmContext {
   owner: PooledBrowser;
   context: BrowserContext;
+  /** Opened ahead too: a new page (renderer process) is a good part of a session's start-up. */
+  page: Page;
   createdAt: Instant;
 }
 
@@ -79,6 +81,8 @@ export interface BrowserLease {
   readonly lost: AbortSignal;
   /** True when the context was pre-warmed. */
   readonly warm: boolean;
+  /** A blank page opened in advance (pre-warmed contexts), or null. */
+  readonly page: Page | null;
   release(): Promise<void>;
 }
 
@@ -133,16 +137,16 @@ export class BrowserPool {
     if (this.closed) throw new Error('the browser pool is closed');
     if (options.isolation === 'strict') {
       const owner = await this.launch(true);
-      return this.lease(owner, await this.newContext(owner), false);
+      return this.lease(owner, await this.newContext(owner), null);
     }
     const warm = this.takeWarm();
-    if (warm) return this.lease(warm.owner, warm.context, true);
+    if (warm) return this.lease(warm.owner, warm.context, warm.page);
     const owner = await this.pickShared();
     owner.live++;
     try {
       const context = await this.newContext(owner);
       owner.live--;
-      return this.lease(owner, context, false);
+      return this.lease(owner, context, null);
     } catch (error) {
       owner.live--;
       throw this.asFailure(owner, error, 'could not open a browser context');
@@ -171,12 +175,13 @@ export class BrowserPool {
       owner.live++;
       try {
         const context = await this.newContext(owner);
+        const page = await context.newPage();
         if (this.closed || owner.dead) {
           owner.live--;
           await this.closeContext(owner, context);
           return;
         }
-        this.warm.push({ owner, context, createdAt: this.clock.now() });
+        this.warm.push({ owner, context, page, createdAt: this.clock.now() });
       } catch (error) {
         owner.live--;
         this.log.warn({ err: error }, 'could not warm a context');
@@ -332,14 +337,15 @@ export class BrowserPool {
     return owner.browser.newContext({ acceptDownloads: true, serviceWorkers: 'block' });
   }
 
-  private lease(owner: PooledBrowser, context: BrowserContext, warm: boolean): BrowserLease {
+  private lease(owner: PooledBrowser, context: BrowserContext, page: Page | null): BrowserLease {
     owner.live++;
     let released = false;
     return {
       context,
+      page,
       browserPid: owner.pid,
       lost: owner.lost.signal,
-      warm,
+      warm: page !== null,
       release: async () => {
         if (released) return;
         released = true;

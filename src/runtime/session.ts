@@ -100,12 +100,12 @@ export class Session {
       );
       if (options.storageState) await context.setStorageState(options.storageState);
       await context.tracing.start({ screenshots: true, snapshots: true, sources: false });
-      const page = await context.newPage();
+      const page = lease.page ?? (await context.newPage());
       const session = new Session(lease, page, options, tempDir, blocked);
       session.watch(page);
       context.on('page', (p) => session.watch(p));
       if (lease.lost.aborted) session.fail(lease.lost.reason);
-      lease.lost.addEventListener('abort', () => session.fail(lease.lost.reason), { once: true });
+      lease.lost.addEventListener('abort', session.onBrowserLost, { once: true });
       return session;
     } catch (error) {
       await lease.release();
@@ -159,6 +159,7 @@ export class Session {
     };
     artifacts.push({ name: 'console.json', kind: 'console', contentType: 'application/json', body: Buffer.from(this.mask(JSON.stringify(consoleDoc, null, 2))) });
 
+    this.lease.lost.removeEventListener('abort', this.onBrowserLost);
     await this.lease.release();
     await rm(this.tempDir, { recursive: true, force: true }).catch(() => undefined);
     return { artifacts, browserMs: Math.round(performance.now() - this.startedAt), storageState };
@@ -206,6 +207,9 @@ export class Session {
       return null;
     }
   }
+
+  /** The browser's `lost` signal outlives sessions: this listener is removed on close. */
+  private readonly onBrowserLost = (): void => this.fail(this.lease.lost.reason);
 
   private fail(reason: unknown): void {
     if (!this.failure.signal.aborted) this.failure.abort(reason);
