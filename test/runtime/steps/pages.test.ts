@@ -128,6 +128,21 @@ describe.skipIf(chromiumMissing)('steps on the demo site', { timeout: BROWSER_TE
     });
   });
 
+  it('selects by value and checks a box on a product page, then sees the cart say so', async () => {
+    const output = await h.run({
+      steps: [
+        { goto: '{{ params.base }}/products/gizmo' },
+        { select: { selector: '#quantity', value: '3' } },
+        { check: '#gift' },
+        { click: '#add-to-cart' },
+        { wait: { url: '/cart' } },
+        { assert: { text: '3 × Gizmo Mini, gift wrapped', selector: '#cart-summary' } },
+        { extract: { summary: '#cart-summary' } },
+      ],
+    });
+    expect(output).toEqual({ summary: '3 × Gizmo Mini, gift wrapped' });
+  });
+
   it('hovers, presses keys, waits for late text, scrolls and takes screenshots', async () => {
     const env = await h.environment();
     await runSteps(parseStepsDefinition({
