@@ -7,6 +7,8 @@ import { maskSecrets } from '../mask.js';
 export interface StepPlace {
   path: string;
   kind: string;
+  /** The step's `name`, when it has one. */
+  label?: string;
   selector?: string;
   /** "item 3 of 10" inside an `each`. */
   iteration?: string;
@@ -63,7 +65,7 @@ function firstLine(error: unknown): string {
 export async function stepFailure(error: unknown, place: StepPlace, page: Page, secrets: readonly string[]): Promise<RunFailure> {
   const { kind, retryable } = classifyError(error);
   const snapshot = await snapshotPage(page);
-  const where = `${place.path} ${place.kind}${place.selector === undefined ? '' : ` ${JSON.stringify(place.selector)}`}${place.iteration === undefined ? '' : ` (${place.iteration})`}`;
+  const where = `${place.path}${place.label === undefined ? '' : ` [${place.label}]`} ${place.kind}${place.selector === undefined ? '' : ` ${JSON.stringify(place.selector)}`}${place.iteration === undefined ? '' : ` (${place.iteration})`}`;
   const reason = error instanceof RunFailure ? error.message : firstLine(error);
   const onPage = `on ${snapshot.url}${snapshot.title ? ` ${JSON.stringify(snapshot.title)}` : ''}, visible text: ${JSON.stringify(snapshot.text)}`;
   const message = maskSecrets(`${where}: ${reason} — ${onPage}`, secrets);

@@ -229,6 +229,7 @@ class StepsRun {
     return {
       path,
       kind: step.kind,
+      ...(step.label === undefined ? {} : { label: step.label }),
       ...(selector === undefined ? {} : { selector }),
       ...(loop === undefined ? {} : { iteration: `item ${loop.index + 1} of ${loop.of}` }),
     };

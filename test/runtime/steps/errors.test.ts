@@ -29,12 +29,12 @@ describe.skipIf(chromiumMissing)('steps failures', { timeout: BROWSER_TEST_TIMEO
     const failure = await failureOf(h.run({
       steps: [
         { goto: '{{ params.base }}/products/gizmo' },
-        { assert: { text: 'Gizmo Maxi', selector: 'h1', message: 'wrong product' }, timeout: '300ms' },
+        { assert: { text: 'Gizmo Maxi', selector: 'h1', message: 'wrong product' }, timeout: '300ms', name: 'right product' },
       ],
     }));
     expect(failure.kind).toBe('assertion');
     expect(failure.retryable).toBe(false);
-    expect(failure.message).toMatch(/^steps\[1\] assert "h1": wrong product \(expected text "Gizmo Maxi" in "h1", found "Gizmo Mini"\)/);
+    expect(failure.message).toMatch(/^steps\[1\] \[right product\] assert "h1": wrong product \(expected text "Gizmo Maxi" in "h1", found "Gizmo Mini"\)/);
   });
 
   it.each([
