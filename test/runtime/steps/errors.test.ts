@@ -29,7 +29,7 @@ describe.skipIf(chromiumMissing)('steps failures', { timeout: BROWSER_TEST_TIMEO
     const failure = await failureOf(h.run({
       steps: [
         { goto: '{{ params.base }}/products/gizmo' },
-        { assert: { text: 'Gizmo Maxi', selector: 'h1', message: 'wrong product' }, timeout: '300ms', name: 'right product' },
+        { assert: { text: 'Gizmo Maxi', selector: 'h1', message: 'wrong product' }, timeout: '3s', name: 'right product' },
       ],
     }));
     expect(failure.kind).toBe('assertion');
@@ -49,11 +49,11 @@ describe.skipIf(chromiumMissing)('steps failures', { timeout: BROWSER_TEST_TIMEO
 
   it('a missing extract field is not retryable and names the field', async () => {
     const failure = await failureOf(h.run({
-      steps: [{ goto: '{{ params.base }}/products/widget' }, { extract: { title: 'h1', discount: '#discount' }, timeout: '2s' }],
+      steps: [{ goto: '{{ params.base }}/products/widget' }, { extract: { title: 'h1', discount: '#discount' }, timeout: '6s' }],
     }));
     expect(failure.kind).toBe('extract');
     expect(failure.retryable).toBe(false);
-    expect(failure.message).toMatch(/^steps\[1\] extract: steps\[1\]\.extract\.discount: no element matches "#discount" after 2000 ms — on .*\/products\/widget "Demo Widget · Demo shop"/);
+    expect(failure.message).toMatch(/^steps\[1\] extract: steps\[1\]\.extract\.discount: no element matches "#discount" after 6000 ms — on .*\/products\/widget "Demo Widget · Demo shop"/);
   });
 
   it('a field that is not a number names the row and field', async () => {
@@ -128,7 +128,7 @@ describe.skipIf(chromiumMissing)('steps failures', { timeout: BROWSER_TEST_TIMEO
 
   it('masks secrets in failure messages', async () => {
     const failure = await failureOf(h.run(
-      { steps: [{ goto: '{{ params.base }}/' }, { assert: { text: 'token {{ secrets.TOKEN }}' }, timeout: '200ms' }] },
+      { steps: [{ goto: '{{ params.base }}/' }, { assert: { text: 'token {{ secrets.TOKEN }}' }, timeout: '3s' }] },
       { secrets: { TOKEN: 'sk-live-998877' } },
     ));
     expect(failure.message).toContain('expected text "token ***"');
