@@ -137,7 +137,12 @@ export class BrowserPool {
     if (this.closed) throw new Error('the browser pool is closed');
     if (options.isolation === 'strict') {
       const owner = await this.launch(true);
-      return this.lease(owner, await this.newContext(owner), null);
+      try {
+        return this.lease(owner, await this.newContext(owner), null);
+      } catch (error) {
+        await this.retire(owner, 'strict context failed');
+        throw this.asFailure(owner, error, 'could not open a browser context');
+      }
     }
     const warm = this.takeWarm();
     if (warm) return this.lease(warm.owner, warm.context, warm.page);

@@ -6,10 +6,13 @@ import { describe } from 'vitest';
 import { chromiumAvailable, chromiumExecutable } from '../../src/runtime/browser-pool.js';
 import { commandLine, listProcesses, processTree } from '../../src/runtime/processes.js';
 
-/** `describe` that runs only when Chromium is installed, and says so when it is not. */
+/**
+ * `describe` that runs only when Chromium is installed, and says so when it is not. Browser tests
+ * get a generous timeout: Chromium on a busy 2-core machine can take seconds per launch.
+ */
 export function describeBrowser(title: string, body: () => void): void {
   if (chromiumAvailable()) {
-    describe(title, body);
+    describe(title, { timeout: 180_000 }, body);
   } else {
     console.warn(`[skip] ${title}: no Chromium at ${chromiumExecutable()} (set AGENTCRON_CHROMIUM)`);
     describe.skip(title, body);
@@ -87,7 +90,7 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 30_000, what = 'condition'): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);

@@ -53,8 +53,8 @@ describeBrowser('steps runner under the worker (real Chromium)', () => {
     await pool?.close();
     await server.stop();
     delete process.env[EnvSecretSource.variableFor('shop_password')];
-    await waitFor(() => chromiumDescendants().length === 0, 10_000, 'chromium processes to exit');
-  });
+    await waitFor(() => chromiumDescendants().length === 0, 60_000, 'chromium processes to exit');
+  }, 120_000);
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentcron-steps-'));
@@ -94,7 +94,7 @@ describeBrowser('steps runner under the worker (real Chromium)', () => {
     return created;
   }
 
-  async function finished(id: string, ms = 30_000): Promise<Run> {
+  async function finished(id: string, ms = 120_000): Promise<Run> {
     await waitFor(async () => {
       await worker.poll();
       const r = await store.runs.get(ORG, id);
@@ -183,7 +183,7 @@ describeBrowser('steps runner under the worker (real Chromium)', () => {
     expect(after.status).toBe('succeeded');
     expect((await store.profiles.get(ORG, 'shop'))!.lockedByRunId).toBeNull();
     expect((await store.profiles.get(ORG, 'shop'))!.version).toBeGreaterThan(versionAfterFailure);
-  }, 120_000);
+  });
 
   it('reads and writes template state across runs', async () => {
     await template('remember', {
@@ -206,10 +206,10 @@ describeBrowser('steps runner under the worker (real Chromium)', () => {
     expect(quickDone.output).toEqual({ title: 'page /quick' });
     expect(hungDone.status).toBe('timed_out');
     // The hung attempt's session was still closed and its artifacts kept.
-    await waitFor(async () => (await store.artifacts.list(ORG, hung.id)).some((a) => a.name === 'console.json'), 20_000, 'hung artifacts');
+    await waitFor(async () => (await store.artifacts.list(ORG, hung.id)).some((a) => a.name === 'console.json'), 60_000, 'hung artifacts');
     // And the pool serves the next run.
     expect((await finished((await run('quick')).id)).status).toBe('succeeded');
-  }, 60_000);
+  });
 
   it('rejects bad browser options with the path and value', () => {
     expect(() => splitBrowserOptions({ steps: [], isolation: 'total' })).toThrow(/isolation: .*"total"/);
