@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import JSZip from 'jszip';
+import { parse } from 'yaml';
+import { DEMO_PASSWORD, startDemoSite } from '../../examples/demo/site.js';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { SystemClock } from '../../src/clock.js';
 import { Worker } from '../../src/engine/worker.js';
@@ -209,6 +211,28 @@ describeBrowser('steps runner under the worker (real Chromium)', () => {
     await waitFor(async () => (await store.artifacts.list(ORG, hung.id)).some((a) => a.name === 'console.json'), 60_000, 'hung artifacts');
     // And the pool serves the next run.
     expect((await finished((await run('quick')).id)).status).toBe('succeeded');
+  });
+
+  it('the demo dashboard template, given a profile, logs in on its first run only and extracts the metrics each time', async () => {
+    const site = await startDemoSite();
+    process.env[EnvSecretSource.variableFor('DEMO_PASSWORD')] = DEMO_PASSWORD;
+    try {
+      const text = readFileSync(new URL('../../examples/demo/templates/dashboard-report.yaml', import.meta.url), 'utf8');
+      const { id: _id, kind: _kind, description: _description, ...definition } = parse(text) as Record<string, Json>;
+      await template('dashboard-report', { ...definition, profile: 'demo-dashboard' });
+      const params = { base: site.url };
+      const first = await finished((await run('dashboard-report', { params })).id);
+      expect(first.status).toBe('succeeded');
+      const second = await finished((await run('dashboard-report', { params })).id);
+      expect(second.status).toBe('succeeded');
+      const outputs = [first.output, second.output] as Array<{ loggedIn: boolean; metrics: Array<{ metric: string; value: number }> }>;
+      expect(outputs.map((o) => o.loggedIn)).toEqual([true, false]);
+      for (const o of outputs) expect(o.metrics.length).toBeGreaterThan(0);
+      expect((await store.artifacts.list(ORG, second.id)).map((a) => a.name)).toContain('dashboard.png');
+    } finally {
+      delete process.env[EnvSecretSource.variableFor('DEMO_PASSWORD')];
+      await site.close();
+    }
   });
 
   it('rejects bad browser options with the path and value', () => {
