@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Instant } from '../store/types.js';
@@ -278,6 +278,9 @@ export class BrowserPool {
     const marker = `--agentcron-browser=${id}`;
     let browser: Browser;
     try {
+      // Loaded on first launch: playwright-core takes seconds to import on a busy machine, and a
+      // node that never runs a browser template (or restarts after a crash) should not pay it.
+      const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
         executablePath: this.opts.executablePath,
         headless: true,

@@ -1,4 +1,3 @@
-import JSZip from 'jszip';
 import { maskSecrets } from './mask.js';
 
 /**
@@ -30,6 +29,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function scrubTraceZip(zip: Buffer, secrets: readonly string[]): Promise<Buffer> {
   const spellings = secretSpellings(secrets);
   if (spellings.length === 0) return zip;
+  const { default: JSZip } = await import('jszip');
   const input = await JSZip.loadAsync(zip);
   const output = new JSZip();
   for (const entry of Object.values(input.files)) {
