@@ -14,6 +14,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { agentcronSystem } from './agentcron.js';
+import { browserBench } from './browser.js';
 import {
   burstWorkload,
   cleanupAll,
@@ -51,6 +52,7 @@ function backendFor(name: string, opts: Options): Backend {
 }
 
 const USAGE = `usage: npm run bench -- [options]
+  --suite scheduling|browser|all  (default all; browser: see bench/browser.ts, BENCH_RUNS scales it)
   --system agentcron              (default agentcron)
   --backend sqlite|postgres|all   (default all)
   --workload steady|burst|all     (default all)
@@ -78,6 +80,7 @@ function parse() {
       drain: { type: 'string', default: '120' },
       'lead-ms': { type: 'string' },
       'pg-url': { type: 'string', default: process.env.AGENTCRON_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+      suite: { type: 'string', default: 'all' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -99,6 +102,7 @@ function parse() {
   if (!Object.hasOwn(SYSTEMS, values.system)) throw new Error(`--system must be one of ${Object.keys(SYSTEMS).join(', ')}; got ${JSON.stringify(values.system)}\n${USAGE}`);
   return {
     system: values.system,
+    suites: oneOf('suite', values.suite, ['scheduling', 'browser'] as const),
     backends: oneOf('backend', values.backend, ['sqlite', 'postgres'] as const),
     workloads: oneOf('workload', values.workload, ['steady', 'burst'] as const),
     schedules: int('schedules', values.schedules, 1),
@@ -290,7 +294,7 @@ async function main(): Promise<void> {
 
   const system = SYSTEMS[opts.system]!(opts);
   const all: BackendResults[] = [];
-  for (const name of opts.backends) {
+  for (const name of opts.suites.includes('scheduling') ? opts.backends : []) {
     if (interrupted) return;
     if (!system.backends.includes(name)) {
       log(`\n== ${system.name} on ${name}: skipped: ${system.name} runs on ${system.backends.join(', ')}`);
@@ -306,7 +310,8 @@ async function main(): Promise<void> {
   }
   if (interrupted) return;
   report(all);
-  if (all.length > 0) log('\nFigures are explained in docs/benchmarks.md.');
+  if (opts.suites.includes('browser')) await browserBench();
+  log('\nFigures are explained in docs/benchmarks.md.');
   log(`\ntotal ${fmtMs(Date.now() - started)}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -137,6 +137,11 @@ export const ScheduleUpdate = z.strictObject({
 export const PauseBody = z.strictObject({ note: z.string().max(1000).optional() });
 export const TriggerBody = z.strictObject({
   overlap: OverlapPolicy.optional().meta({ description: 'overrides the schedule\'s overlap policy for this run' }),
+  profile: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, . _ - (at most 100)')
+    .optional()
+    .meta({ description: 'browser profile for this run (overrides the template\'s)' }),
 });
 export const BackfillBody = z.strictObject({
   from: InstantInput,
@@ -189,6 +194,8 @@ export const Run = z
     createdAt: Instant,
     startedAt: NullableInstant,
     finishedAt: NullableInstant,
+    profile: z.string().nullable().meta({ description: 'browser profile the run used' }),
+    browserMs: z.number().int().meta({ description: 'active browser time of all attempts (cost accounting)' }),
   })
   .meta({ id: 'Run' });
 export type Run = z.infer<typeof Run>;
@@ -200,6 +207,7 @@ export const Attempt = z
     workerId: z.string(),
     startedAt: Instant,
     finishedAt: NullableInstant,
+    browserMs: z.number().int(),
     error: JsonValue.nullable(),
   })
   .meta({ id: 'Attempt' });

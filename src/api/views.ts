@@ -55,11 +55,13 @@ export function runView(r: Store.Run): Api.Run {
     createdAt: iso(r.createdAt),
     startedAt: isoOrNull(r.startedAt),
     finishedAt: isoOrNull(r.finishedAt),
+    profile: r.profile,
+    browserMs: r.browserMs,
   };
 }
 
 export function attemptView(a: Store.Attempt): z.output<typeof Api.Attempt> {
-  return { number: a.number, status: a.status, workerId: a.workerId, startedAt: iso(a.startedAt), finishedAt: isoOrNull(a.finishedAt), error: a.error };
+  return { number: a.number, status: a.status, workerId: a.workerId, startedAt: iso(a.startedAt), finishedAt: isoOrNull(a.finishedAt), browserMs: a.browserMs, error: a.error };
 }
 
 export function runEventView(e: Store.RunEvent): z.output<typeof Api.RunEvent> {

@@ -17,6 +17,16 @@ import type { DeliveryStatus, OverlapPolicy, RunStatus, RunTrigger, Schedule as 
 import { UsageError } from './context.js';
 import { DEFAULT_ORG, withDbOption } from './store-option.js';
 
+/** An artifact of a run as the CLI shows it (the HTTP API does not list artifacts yet). */
+export interface ArtifactView {
+  attempt: number;
+  name: string;
+  kind: string;
+  contentType: string;
+  size: number;
+  createdAt: string;
+}
+
 export interface RunQuery {
   scheduleId?: string;
   status?: RunStatus[];
@@ -39,12 +49,13 @@ export interface Backend {
   /** UsageError when there is no such schedule. */
   getSchedule(id: string): Promise<Schedule>;
   setPaused(id: string, paused: boolean, note: string | null): Promise<Schedule>;
-  trigger(id: string, options: { idempotencyKey?: string; overlap?: OverlapPolicy }): Promise<{ run: Run; created: boolean }>;
+  trigger(id: string, options: { idempotencyKey?: string; overlap?: OverlapPolicy; profile?: string }): Promise<{ run: Run; created: boolean }>;
   /** `from`/`to` in epoch ms, half-open. */
   backfill(id: string, options: { from: number; to: number; dryRun: boolean; concurrency: number }): Promise<{ backfillId: string; occurrences: string[]; runs: Run[] }>;
   /** Newest nominal time first, up to `limit` runs (following pages). */
   listRuns(query: RunQuery): Promise<Run[]>;
-  getRun(id: string): Promise<{ run: Run; attempts: Attempt[] }>;
+  /** A run, its attempts and (on the database) its artifacts. */
+  getRun(id: string): Promise<{ run: Run; attempts: Attempt[]; artifacts?: ArtifactView[] }>;
   /** Cancels a queued or running run; `changed: false` when it had already finished. */
   cancelRun(id: string, reason: string): Promise<{ run: Run; changed: boolean }>;
   runEvents(id: string): Promise<RunEvent[]>;
@@ -113,7 +124,7 @@ export class StoreBackend implements Backend {
     return scheduleView(await this.store.schedules.setPaused(this.orgId, id, paused, note, this.now()));
   }
 
-  async trigger(id: string, options: { idempotencyKey?: string; overlap?: OverlapPolicy }) {
+  async trigger(id: string, options: { idempotencyKey?: string; overlap?: OverlapPolicy; profile?: string }) {
     await this.getSchedule(id);
     const { run, created } = await triggerRun(this.store, { orgId: this.orgId, scheduleId: id, ...options }, this.now());
     return { run: runView(run), created };
@@ -150,7 +161,8 @@ export class StoreBackend implements Backend {
   async getRun(id: string) {
     const run = await this.store.runs.get(this.orgId, id);
     if (!run) throw notFound('run', id);
-    return { run: runView(run), attempts: (await this.store.runs.attempts(run.id)).map(attemptView) };
+    const artifacts = (await this.store.artifacts.list(this.orgId, run.id)).map((a) => ({ attempt: a.attempt, name: a.name, kind: a.kind, contentType: a.contentType, size: a.size, createdAt: new Date(a.createdAt).toISOString() }));
+    return { run: runView(run), attempts: (await this.store.runs.attempts(run.id)).map(attemptView), artifacts };
   }
 
   async cancelRun(id: string, reason: string) {
@@ -212,7 +224,7 @@ export class ApiBackend implements Backend {
     return orNotFound(paused ? this.client.pauseSchedule(id, note ?? undefined) : this.client.resumeSchedule(id), 'schedule', id);
   }
 
-  trigger(id: string, options: { idempotencyKey?: string; overlap?: OverlapPolicy }) {
+  trigger(id: string, options: { idempotencyKey?: string; overlap?: OverlapPolicy; profile?: string }) {
     return orNotFound(this.client.trigger(id, options), 'schedule', id);
   }
 

@@ -17,10 +17,18 @@ export function registerOperationCommands(program: Command, ctx: CliContext): vo
       .argument('<schedule>', 'schedule id')
       .option('--idempotency-key <key>', 'the same key within 24 h returns the same run')
       .addOption(new Option('--overlap <policy>', 'overlap policy for this run').choices(OVERLAP))
+      .option('--profile <name>', 'browser profile for this run (overrides the template\'s)')
       .option('--json', 'print the run as JSON'),
   ).action(async (scheduleId: string, opts: TriggerOptions) => {
+    if (opts.profile !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(opts.profile)) {
+      throw new UsageError(`--profile must be letters, digits, . _ - (at most 100), got ${JSON.stringify(opts.profile)}`);
+    }
     const { run, created } = await usingBackend(opts, ctx.now, (backend) =>
-      backend.trigger(scheduleId, { ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}), ...(opts.overlap ? { overlap: opts.overlap } : {}) }),
+      backend.trigger(scheduleId, {
+        ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+        ...(opts.overlap ? { overlap: opts.overlap } : {}),
+        ...(opts.profile ? { profile: opts.profile } : {}),
+      }),
     );
     if (opts.json) ctx.stdout(`${JSON.stringify({ created, run }, null, 2)}\n`);
     else ctx.stdout(`${created ? 'created' : 'existing'} run ${run.id}: ${run.status}${run.reason ? ` (${run.reason})` : ''}\n`);
@@ -90,6 +98,7 @@ async function waitForBackfill(backend: Backend, scheduleId: string, backfill: {
 interface TriggerOptions extends BackendOptions {
   idempotencyKey?: string;
   overlap?: OverlapPolicy;
+  profile?: string;
   json?: boolean;
 }
 

@@ -1,9 +1,13 @@
-/** `agentcron runs …`: inspect and cancel runs, and read their events. */
+/** `agentcron runs …`: inspect, cancel and replay runs, and read their events. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Attempt, Run } from '../client/index.js';
+import { FileArtifactStore } from '../runtime/artifacts.js';
+import { startReplayServer } from '../runtime/replay-server.js';
 import type { RunStatus } from '../store/types.js';
-import { usingBackend, withBackendOptions, type BackendOptions } from './backend.js';
+import { usingBackend, withBackendOptions, type ArtifactView, type BackendOptions } from './backend.js';
 import { UsageError, type CliContext } from './context.js';
+import { DEFAULT_ORG, usingStore, withArtifactsOption, withDbOption, type DbOptions } from './store-option.js';
 import { formatTable } from './table.js';
 
 const STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'missed'];
@@ -27,6 +31,41 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     if (opts.json) return void ctx.stdout(`${JSON.stringify(found, null, 2)}\n`);
     ctx.stdout(describeRun(found.run));
     if (found.attempts.length > 0) ctx.stdout(attemptTable(found.attempts));
+    if (found.artifacts && found.artifacts.length > 0) ctx.stdout(artifactTable(found.artifacts));
+  });
+
+  withArtifactsOption(
+    withDbOption(
+      runs
+        .command('replay')
+        .description("serve a run's trace in the Playwright trace viewer (local, no internet) and print its URL")
+        .argument('<run>', 'run id')
+        .option('--attempt <n>', 'which attempt (default: the last one with a trace)')
+        .option('--port <port>', 'local port (default: any free one)'),
+    ),
+  ).action(async (id: string, opts: DbOptions & { artifacts: string; attempt?: string; port?: string }) => {
+    const attempt = opts.attempt === undefined ? undefined : Number(opts.attempt);
+    if (attempt !== undefined && (!Number.isInteger(attempt) || attempt < 1)) throw new UsageError(`--attempt must be a positive whole number, got ${JSON.stringify(opts.attempt)}`);
+    const port = opts.port === undefined ? 0 : Number(opts.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(opts.port)}`);
+    const trace = await usingStore(opts, async (store) => {
+      const run = await store.runs.get(DEFAULT_ORG, id);
+      if (!run) throw new UsageError(`run ${JSON.stringify(id)} not found`);
+      const traces = (await store.artifacts.list(DEFAULT_ORG, id, attempt)).filter((a) => a.kind === 'trace');
+      const chosen = traces.at(-1);
+      if (!chosen) throw new UsageError(`run ${id}${attempt === undefined ? '' : ` attempt ${attempt}`} has no trace (pruned, or not a browser run)`);
+      return chosen;
+    });
+    const files = new FileArtifactStore(opts.artifacts);
+    const path = files.localPath(trace.storageKey);
+    if (!existsSync(path)) throw new UsageError(`trace file ${path} is missing (wrong --artifacts directory?)`);
+    const server = await startReplayServer({ traceFile: path, port });
+    ctx.stdout(`replay of run ${id} attempt ${trace.attempt}: ${server.url}\nCtrl-C to stop\n`);
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    await server.close();
   });
 
   withBackendOptions(
@@ -89,6 +128,8 @@ function describeRun(r: Run): string {
     `schedule  ${r.scheduleId ?? '-'} (template ${r.templateId} v${r.templateVersion})`,
     `nominal   ${r.nominalTime}  trigger ${r.trigger}`,
     `status    ${r.status}${r.reason ? ` (${r.reason})` : ''}  attempts ${r.attempts}/${r.maxAttempts}`,
+    ...(r.profile ? [`profile   ${r.profile}`] : []),
+    ...(r.browserMs > 0 ? [`browser   ${r.browserMs} ms`] : []),
     ...(r.output !== null ? [`output    ${JSON.stringify(r.output)}`] : []),
     ...(r.error !== null ? [`error     ${errorMessage(r.error) ?? JSON.stringify(r.error)}`] : []),
     '',
@@ -97,9 +138,13 @@ function describeRun(r: Run): string {
 
 function attemptTable(attempts: readonly Attempt[]): string {
   return formatTable(
-    ['ATTEMPT', 'STATUS', 'WORKER', 'STARTED (UTC)', 'DURATION', 'ERROR'],
-    attempts.map((a) => [String(a.number), a.status, a.workerId, a.startedAt, duration(a.startedAt, a.finishedAt), errorMessage(a.error) ?? '']),
+    ['ATTEMPT', 'STATUS', 'WORKER', 'STARTED (UTC)', 'DURATION', 'BROWSER', 'ERROR'],
+    attempts.map((a) => [String(a.number), a.status, a.workerId, a.startedAt, duration(a.startedAt, a.finishedAt), a.browserMs > 0 ? `${a.browserMs}ms` : '', errorMessage(a.error) ?? '']),
   );
+}
+
+function artifactTable(artifacts: readonly ArtifactView[]): string {
+  return formatTable(['ATTEMPT', 'ARTIFACT', 'KIND', 'SIZE'], artifacts.map((a) => [String(a.attempt), a.name, a.kind, String(a.size)]));
 }
 
 function duration(startedAt: string | null, finishedAt: string | null): string {

@@ -10,21 +10,53 @@ import { createDeliveryPipeline } from '../delivery/pipeline.js';
 import { detectOutage } from '../alerts/outage.js';
 import { Engine } from '../engine/engine.js';
 import { parseDuration } from '../spec/index.js';
+import { FileArtifactStore, runRetentionJob } from '../runtime/artifacts.js';
+import { BrowserPool } from '../runtime/browser-pool.js';
 import { HttpRunner } from '../runtime/http.js';
 import type { TemplateRunner } from '../runtime/runner.js';
+import { StoredSecretSource, type SecretSource } from '../runtime/secrets.js';
+import { StepsRunner } from '../runtime/steps-runner.js';
+import type { Clock } from '../clock.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { createLogger } from '../telemetry/logger.js';
 import { UsageError, type CliContext } from './context.js';
-import { DEFAULT_DB, DEFAULT_ORG, withDbOption, type DbOptions } from './store-option.js';
+import { DEFAULT_DB, DEFAULT_ORG, withArtifactsOption, withDbOption, type DbOptions } from './store-option.js';
 
-/** The template kinds this build can run. */
-export function defaultRunners(): TemplateRunner[] {
-  return [new HttpRunner()];
+/** Starts Chromium only when the first steps attempt needs it; close() is a no-op if it never did. */
+export class LazyBrowserPool {
+  private pool: BrowserPool | null = null;
+
+  constructor(private readonly make: () => BrowserPool) {}
+
+  get(): BrowserPool {
+    this.pool ??= this.make();
+    return this.pool;
+  }
+
+  /** Pre-warms only a pool that exists: an idle node with no steps templates starts no browser. */
+  prewarm(count: number, at: number): void {
+    this.pool?.prewarm(count, at);
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}
+
+/**
+ * The template kinds this build can run. Without runtime dependencies (e.g. `apply`, which only
+ * validates), steps templates are validated but cannot run.
+ */
+export function defaultRunners(runtime?: { store: Store; clock: Clock; pool: LazyBrowserPool; secrets?: SecretSource }): TemplateRunner[] {
+  const steps = new StepsRunner(
+    runtime ? { store: runtime.store, clock: runtime.clock, pool: () => runtime.pool.get(), secrets: runtime.secrets ?? new StoredSecretSource(runtime.store, null) } : null,
+  );
+  return [new HttpRunner(), steps];
 }
 
 export function registerServeCommands(program: Command, ctx: CliContext): void {
-  withDbOption(
+  withArtifactsOption(withDbOption(
     program
       .command('serve')
       .description('run the scheduler and workers until SIGTERM/SIGINT')
@@ -35,8 +67,10 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('--listen <host:port>', 'where the HTTP API listens', '127.0.0.1:8080')
       .option('--no-api', 'run the scheduler and workers without the HTTP API')
       .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', '600/1m')
-      .option('--delivery-lease <duration>', 'how long a claimed delivery stays with this node; longer than the slowest destination timeout', '60s'),
-  ).action((opts: ServeOptions) => serve(opts, ctx));
+      .option('--delivery-lease <duration>', 'how long a claimed delivery stays with this node; longer than the slowest destination timeout', '60s')
+      .option('--browsers <n>', 'long-lived Chromium processes shared by steps attempts', '2')
+      .option('--retention <duration>', 'how long artifacts (traces, screenshots) are kept', '30d'),
+  )).action((opts: ServeOptions) => serve(opts, ctx));
 }
 
 interface ServeOptions extends DbOptions {
@@ -48,7 +82,13 @@ interface ServeOptions extends DbOptions {
   api: boolean;
   rateLimit: string;
   deliveryLease: string;
+  browsers: string;
+  retention: string;
+  artifacts: string;
 }
+
+/** Pruning runs this often; retention is counted in days, so hourly is plenty. */
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** `host:port` (IPv6 in brackets: `[::1]:8080`); port 0 picks a free one. */
 export function parseListen(text: string): { host: string; port: number } {
@@ -92,6 +132,9 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   if (leaseMs < 1000) throw new UsageError(`--lease must be at least 1s, got ${opts.lease}`);
   const deliveryLeaseMs = parseDuration(opts.deliveryLease, '--delivery-lease');
   if (deliveryLeaseMs < 1000) throw new UsageError(`--delivery-lease must be at least 1s, got ${opts.deliveryLease}`);
+  const browsers = Number(opts.browsers);
+  if (!/^\d+$/.test(opts.browsers) || browsers < 1 || browsers > 64) throw new UsageError(`--browsers must be a whole number from 1 to 64, got ${JSON.stringify(opts.browsers)}`);
+  const retentionMs = parseDuration(opts.retention, '--retention');
   const config = opts.config ? loadConfigFile(opts.config) : undefined;
   const listen = opts.api ? parseListen(opts.listen) : null;
   const rateLimit = parseRateLimit(opts.rateLimit);
@@ -100,7 +143,9 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   const logger = createLogger();
   const clock = new SystemClock();
   const store = await openStore(opts.db);
-  const runners = defaultRunners();
+  const artifacts = new FileArtifactStore(opts.artifacts);
+  const pool = new LazyBrowserPool(() => new BrowserPool({ logger, clock, browsers }));
+  const runners = defaultRunners({ store, clock, pool, secrets: new StoredSecretSource(store, secretBox) });
   if (config) {
     const plan = await applyConfig(store, config, { orgId: DEFAULT_ORG, runners, now: clock.now() }, opts.config);
     logger.info({ changes: plan.filter((p) => p.action !== 'unchanged') }, `applied ${opts.config}`);
@@ -119,7 +164,7 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
     }
   }
   const delivery = createDeliveryPipeline({ store, clock, logger, destinations: config?.destinations ?? [], leaseMs: deliveryLeaseMs });
-  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs, onRunFinished: delivery.listener });
+  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs, artifacts, onNextDue: (at) => pool.prewarm(1, at), onRunFinished: delivery.listener });
   const stopRelay = new AbortController();
   const relayLoop = delivery.relay.run(stopRelay.signal);
   // Before the scheduler catches up: report agentcron's own downtime once (docs/alerts.md).
@@ -127,6 +172,8 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
     logger.warn({ orgId: outage.orgId, from: new Date(outage.from).toISOString(), to: new Date(outage.to).toISOString(), schedules: outage.schedules.length }, 'agentcron was down: system.outage reported');
   }
   engine.start();
+  const stopPruning = new AbortController();
+  const pruning = runRetentionJob({ store, artifacts, clock, log: logger }, { retentionMs, everyMs: PRUNE_EVERY_MS }, stopPruning.signal);
   const apiUrl = api ? apiUrlOf(api) : null;
   logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, secrets: secretBox !== null, pid: process.pid }, 'agentcron serving');
   ctx.stderr(`agentcron serving (db ${redactUrl(opts.db)}, ${slots} slots${apiUrl ? `, API ${apiUrl}/v1, OpenAPI ${apiUrl}/openapi.json` : ', no API'}); Ctrl-C to stop\n`);
@@ -146,8 +193,11 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
       logger.info({ signal }, 'stopping');
       // The API stops taking requests first; in-flight ones finish while the engine drains.
       stopRelay.abort();
+      stopPruning.abort();
       Promise.resolve(api?.close())
         .then(() => Promise.all([engine.shutdown(graceMs), delivery.relay.shutdown(graceMs), relayLoop]))
+        .then(() => pool.close())
+        .then(() => pruning)
         .then(() => store.close())
         .then(() => logger.flush())
         .finally(resolve);

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { openStore } from '../store/open.js';
+import { DEFAULT_ARTIFACT_ROOT } from '../runtime/artifacts.js';
 import type { Store } from '../store/store.js';
 
 /** Where the embedded database lives when neither --db nor AGENTCRON_DB says otherwise. */
@@ -15,6 +16,13 @@ export interface DbOptions {
 export function withDbOption(command: Command): Command {
   return command.addOption(
     new Option('--db <target>', 'SQLite file path or postgres:// URL').env('AGENTCRON_DB').default(DEFAULT_DB),
+  );
+}
+
+/** Adds `--artifacts` (where traces and screenshots are kept; env AGENTCRON_ARTIFACTS) to a command. */
+export function withArtifactsOption(command: Command): Command {
+  return command.addOption(
+    new Option('--artifacts <dir>', 'artifact directory (traces, screenshots)').env('AGENTCRON_ARTIFACTS').default(DEFAULT_ARTIFACT_ROOT),
   );
 }
 

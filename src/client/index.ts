@@ -133,10 +133,10 @@ export class AgentcronClient {
   }
 
   /** Runs a schedule now. The same `idempotencyKey` within 24 h returns the run it created (`created: false`). */
-  trigger(id: string, options: { idempotencyKey?: string; overlap?: NonNullable<RequestOf<'triggerSchedule'>['body']>['overlap'] } = {}): Promise<ResponseOf<'triggerSchedule'>> {
+  trigger(id: string, options: { idempotencyKey?: string } & Omit<NonNullable<RequestOf<'triggerSchedule'>['body']>, never> = {}): Promise<ResponseOf<'triggerSchedule'>> {
     return this.call(
       'triggerSchedule',
-      { params: { id }, body: options.overlap ? { overlap: options.overlap } : {} },
+      { params: { id }, body: { ...(options.overlap ? { overlap: options.overlap } : {}), ...(options.profile ? { profile: options.profile } : {}) } },
       options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {},
     );
   }

@@ -125,7 +125,8 @@ export function buildEnvelope(run: Run, type: RunEventType, id: string, eventId:
       diff,
       error: run.error,
       replayUrl: null,
-      cost: run.startedAt !== null && run.finishedAt !== null ? { browserMs: run.finishedAt - run.startedAt } : null,
+      // Active browser time of all attempts (runs without a browser record 0).
+      cost: { browserMs: run.browserMs },
     },
     data: null,
   };

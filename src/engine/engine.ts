@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { ArtifactStore } from '../runtime/artifacts.js';
 import type { TemplateRunner } from '../runtime/runner.js';
+import type { Instant } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { HealthMonitor } from '../alerts/monitor.js';
 import { combineListeners, healthListener } from '../alerts/listener.js';
@@ -21,6 +23,13 @@ export interface EngineOptions {
   onRunFinished?: RunFinishListener;
   /** How often the health monitor looks for missed runs, due probes and re-notifications. */
   monitorIntervalMs?: number;
+  /** Where attempts' artifacts go (traces, screenshots); without one they are not kept. */
+  artifacts?: ArtifactStore | null;
+  /**
+   * Told the next instant a schedule is due after every scheduler tick, so the browser pool
+   * can pre-warm contexts for it (BrowserPool.prewarm).
+   */
+  onNextDue?: (at: Instant) => void;
 }
 
 /** One agentcron node: a scheduler and a worker sharing a store. Any number may share PostgreSQL. */
@@ -43,8 +52,15 @@ export class Engine {
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
       onRunFinished: options.onRunFinished ? combineListeners(options.onRunFinished, healthListener) : healthListener,
+      artifacts: options.artifacts ?? null,
     });
-    this.scheduler = new Scheduler({ store: options.store, clock: options.clock, logger: options.logger, onQueued: () => this.worker.wake() });
+    this.scheduler = new Scheduler({
+      store: options.store,
+      clock: options.clock,
+      logger: options.logger,
+      onQueued: () => this.worker.wake(),
+      ...(options.onNextDue ? { onNextDue: options.onNextDue } : {}),
+    });
     this.monitor = new HealthMonitor({
       store: options.store,
       clock: options.clock,

@@ -17,6 +17,8 @@ export interface TriggerRequest {
   /** Overrides the schedule's overlap policy for this run only. */
   overlap?: OverlapPolicy;
   trigger?: 'manual' | 'api';
+  /** A browser profile for this run, overriding the template's. */
+  profile?: string;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function triggerRun(store: Store, request: TriggerRequest, now: num
       availableAt: now,
       concurrencyKey: schedule.id,
       concurrencyLimit: policies.concurrency,
+      profile: request.profile ?? null,
     };
     if (request.idempotencyKey) {
       const existing = await tx.runs.createIdempotent({ ...run, idempotencyKey: request.idempotencyKey }, IDEMPOTENCY_WINDOW_MS, now);

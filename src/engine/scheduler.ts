@@ -7,7 +7,7 @@ import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
 import { jitteredTime, nextOccurrence, occurrencesBetween, parseSpec, periodOf, type Spec } from '../spec/index.js';
 import { newId } from '../store/ids.js';
 import type { NewRun, Store } from '../store/store.js';
-import type { Schedule } from '../store/types.js';
+import type { Instant, Schedule } from '../store/types.js';
 
 export interface SchedulerOptions {
   store: Store;
@@ -21,6 +21,8 @@ export interface SchedulerOptions {
   maxSleepMs?: number;
   /** Called after a tick queued runs, so a worker in the same process claims them at once. */
   onQueued?: () => void;
+  /** Called with the next due instant after each tick (the browser pool pre-warms contexts for it). */
+  onNextDue?: (at: Instant) => void;
   /** Schedules fired at once (default: 8 on PostgreSQL, 1 on SQLite). */
   parallelism?: number;
 }
@@ -54,6 +56,7 @@ export class Scheduler {
   private readonly chunkSize: number;
   private readonly maxSleepMs: number;
   private readonly onQueued: () => void;
+  private readonly onNextDue: (at: Instant) => void;
   private readonly parallelism: number;
   private wakeController = new AbortController();
 
@@ -65,6 +68,7 @@ export class Scheduler {
     this.chunkSize = options.chunkSize ?? 1000;
     this.maxSleepMs = options.maxSleepMs ?? 5_000;
     this.onQueued = options.onQueued ?? (() => {});
+    this.onNextDue = options.onNextDue ?? (() => {});
     this.parallelism = Math.max(1, options.parallelism ?? (options.store.dialect === 'postgres' ? 8 : 1));
   }
 
@@ -130,6 +134,7 @@ export class Scheduler {
         failing = true;
         return null;
       });
+      if (next !== null) this.onNextDue(next);
       // Read after the query: time passes while it runs, and the sleep starts from now.
       const now = this.clock.now();
       // A schedule that cannot fire stays due; back off instead of spinning on it.

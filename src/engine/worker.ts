@@ -4,7 +4,8 @@ import { yieldToEventLoop } from './event-loop.js';
 import { decideRetry } from '../policy/retry.js';
 import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
 import { RunFailure, toErrorRecord } from '../runtime/failure.js';
-import type { TemplateRunner } from '../runtime/runner.js';
+import { saveArtifact, type ArtifactStore } from '../runtime/artifacts.js';
+import type { AttemptContext, TemplateRunner } from '../runtime/runner.js';
 import type { AttemptOutcome, ClaimedRun, Store } from '../store/store.js';
 import { TERMINAL_RUN_STATUSES, type Json, type Run, type TemplateKind } from '../store/types.js';
 
@@ -31,6 +32,8 @@ export interface WorkerOptions {
   random?: () => number;
   /** Told when a run this worker completes, or whose lease it expires, becomes terminal. */
   onRunFinished?: RunFinishListener | null;
+  /** Where attempts' artifacts (traces, screenshots) go; without one they are not kept. */
+  artifacts?: ArtifactStore | null;
 }
 
 /** Why an attempt's signal was aborted. */
@@ -62,7 +65,8 @@ interface LiveAttempt {
  * a lease renewed by heartbeat; an attempt that lost its lease stops and cannot write its result.
  */
 export class Worker {
-  private readonly opts: Required<WorkerOptions>;
+  private readonly opts: Required<Omit<WorkerOptions, 'artifacts'>>;
+  private readonly artifacts: ArtifactStore | null;
   private readonly runners: Map<TemplateKind, TemplateRunner>;
   private readonly live = new Map<string, LiveAttempt>();
   private wakeController = new AbortController();
@@ -71,6 +75,7 @@ export class Worker {
   constructor(options: WorkerOptions) {
     this.opts = { slots: 4, leaseMs: 30_000, pollMs: 1_000, random: Math.random, onRunFinished: null, ...options };
     this.runners = new Map(options.runners.map((r) => [r.kind, r]));
+    this.artifacts = options.artifacts ?? null;
   }
 
   get activeAttempts(): number {
@@ -175,10 +180,27 @@ export class Worker {
       const runner = this.runners.get(template.kind);
       if (!runner) throw new RunFailure(`no runner for template kind ${template.kind} on this node`, { kind: 'config', retryable: false });
       log.info({ templateId: run.templateId, kind: template.kind }, 'attempt started');
-      output = await abortable(
-        runner.run(template.definition, { runId: run.id, attempt: attempt.number, scheduleId: run.scheduleId, params: run.params, signal: abort.signal, log }),
-        abort.signal,
-      );
+      const context: AttemptContext = {
+        runId: run.id,
+        attempt: attempt.number,
+        orgId: run.orgId,
+        scheduleId: run.scheduleId,
+        templateId: run.templateId,
+        templateVersion: template.version,
+        nominalTime: run.nominalTime,
+        trigger: run.trigger,
+        params: run.params,
+        profile: run.profile,
+        deadline,
+        signal: abort.signal,
+        log,
+        recordBrowserTime: (ms) => store.runs.addBrowserTime(run.id, attempt.number, ms),
+        saveArtifact: async (artifact) => {
+          if (!this.artifacts) return log.debug({ name: artifact.name }, 'no artifact store configured: artifact not kept');
+          await saveArtifact({ store, artifacts: this.artifacts }, { orgId: run.orgId, runId: run.id, attempt: attempt.number }, artifact, clock.now());
+        },
+      };
+      output = await abortable(runner.run(template.definition, context), abort.signal);
     } catch (error) {
       failure = abort.signal.aborted ? abort.signal.reason : error;
     } finally {

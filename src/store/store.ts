@@ -1,5 +1,7 @@
 import type {
   ApiKey,
+  Artifact,
+  ArtifactKind,
   Attempt,
   AttemptStatus,
   Delivery,
@@ -53,6 +55,7 @@ export interface Store {
   readonly state: TemplateStateRepo;
   readonly secrets: SecretRepo;
   readonly meta: MetaRepo;
+  readonly artifacts: ArtifactRepo;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -161,6 +164,8 @@ export interface NewRun {
   /** A claim never starts this run while `concurrencyLimit` runs with the same key are running. */
   concurrencyKey?: string | null;
   concurrencyLimit?: number | null;
+  /** A browser profile for this run, overriding the template's (manual triggers). */
+  profile?: string | null;
 }
 
 export interface FireRequest {
@@ -288,6 +293,8 @@ export interface RunRepo {
   markMissed(id: string, reason: string, now: Instant): Promise<Run | null>;
   /** Run counts of a schedule per status, for health reports; `trigger` narrows to one trigger. */
   countByStatus(orgId: string, scheduleId: string, trigger?: RunTrigger): Promise<Partial<Record<RunStatus, number>>>;
+  /** Adds an attempt's active browser time to the attempt and to its run's total (cost accounting). */
+  addBrowserTime(runId: string, attempt: number, ms: number): Promise<void>;
 }
 
 export interface RunEventRepo {
@@ -411,4 +418,28 @@ export interface MetaRepo {
   set(key: string, value: Json, now: Instant): Promise<void>;
   /** Every key starting with `prefix`, in key order. */
   list(prefix: string): Promise<Array<{ key: string; value: Json }>>;
+}
+
+export interface NewArtifact {
+  orgId: string;
+  runId: string;
+  attempt: number;
+  name: string;
+  kind: ArtifactKind;
+  contentType: string;
+  size: number;
+  storageKey: string;
+}
+
+/** Rows describing attempt artifacts; the bytes live in an ArtifactStore (src/runtime/artifacts.ts). */
+export interface ArtifactRepo {
+  /** Records an artifact; a second one with the same (run, attempt, name) replaces the first. */
+  add(input: NewArtifact, now: Instant): Promise<Artifact>;
+  get(orgId: string, runId: string, attempt: number, name: string): Promise<Artifact | null>;
+  /** One run's artifacts (of one attempt when given), by attempt then name. */
+  list(orgId: string, runId: string, attempt?: number): Promise<Artifact[]>;
+  /** Across organisations: up to `limit` artifacts created before `before`, oldest first (retention). */
+  createdBefore(before: Instant, limit: number): Promise<Artifact[]>;
+  /** Deletes rows by id; returns how many went. */
+  delete(ids: readonly string[]): Promise<number>;
 }

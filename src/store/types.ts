@@ -134,6 +134,10 @@ export interface Run {
   createdAt: Instant;
   startedAt: Instant | null;
   finishedAt: Instant | null;
+  /** The browser profile a manual trigger asked for (overrides the template's); null otherwise. */
+  profile: string | null;
+  /** Active browser time of all its attempts, in ms (cost accounting). */
+  browserMs: number;
 }
 
 export type AttemptStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'lost' | 'cancelled';
@@ -148,6 +152,8 @@ export interface Attempt {
   startedAt: Instant;
   finishedAt: Instant | null;
   error: Json | null;
+  /** Active browser time of this attempt, in ms: from its context being ready to its close. */
+  browserMs: number;
 }
 
 export interface RunEvent {
@@ -244,4 +250,21 @@ export interface SecretRecord {
   /** AES-256-GCM ciphertext (base64, with IV and tag); the store never sees clear text. */
   ciphertext: string;
   updatedAt: Instant;
+}
+
+export type ArtifactKind = 'trace' | 'screenshot' | 'console' | 'download' | 'other';
+
+/** A file an attempt produced (replay trace, screenshot, console log, download); the bytes live in an ArtifactStore. */
+export interface Artifact {
+  id: string;
+  orgId: string;
+  runId: string;
+  attempt: number;
+  name: string;
+  kind: ArtifactKind;
+  contentType: string;
+  size: number;
+  /** Where the ArtifactStore keeps the bytes. */
+  storageKey: string;
+  createdAt: Instant;
 }

@@ -31,6 +31,8 @@ export function sampleRun(over: Partial<Run> = {}): Run {
     createdAt: T0,
     startedAt: T0 + 100,
     finishedAt: T0 + 900,
+    profile: null,
+    browserMs: 0,
     ...over,
   };
 }

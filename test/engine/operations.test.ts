@@ -15,6 +15,9 @@ describeContract('operations', (backend) => {
     const later = await triggerRun(store, { orgId: 'o1', scheduleId: 's1', idempotencyKey: 'k1' }, T0 + IDEMPOTENCY_WINDOW_MS + 1);
     expect(later.created).toBe(true);
     expect(later.run.id).not.toBe(first.run.id);
+    expect(later.run.profile).toBeNull();
+    const withProfile = await triggerRun(store, { orgId: 'o1', scheduleId: 's1', profile: 'shop-login' }, T0);
+    expect(withProfile.run.profile).toBe('shop-login');
   });
 
   it('trigger honours the overlap policy unless overridden', async () => {

@@ -3,9 +3,27 @@ import { FakeClock } from '../../src/clock.js';
 import { Scheduler } from '../../src/engine/scheduler.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { describeContract } from '../store/backends.js';
-import { allRuns, engineFor, MIN, schedule, SEC, seedHttp, T0 } from './harness.js';
+import { allRuns, engineFor, MIN, schedule, SEC, seedHttp, T0, until } from './harness.js';
 
 describeContract('scheduler', (backend) => {
+  it('reports the next due instant after each tick, so the browser pool can pre-warm for it', async () => {
+    const store = await backend().open();
+    await seedHttp(store);
+    await store.schedules.create(schedule('s1'), T0);
+    const clock = new FakeClock(T0);
+    const seen: number[] = [];
+    const scheduler = new Scheduler({ store, clock, logger: silentLogger(), onNextDue: (at) => seen.push(at) });
+    const stop = new AbortController();
+    const loop = scheduler.run(stop.signal);
+    await until(() => seen.length >= 1);
+    expect(seen[0]).toBe(T0 + 10 * SEC);
+    await clock.advanceTo(T0 + 10 * SEC);
+    await until(() => seen.includes(T0 + 20 * SEC));
+    stop.abort();
+    await loop;
+    expect((await allRuns(store, 's1')).map((r) => r.nominalTime)).toEqual([T0 + 10 * SEC]);
+  });
+
   it('fires each occurrence exactly once and advances the cursor', async () => {
     const store = await backend().open();
     await seedHttp(store);

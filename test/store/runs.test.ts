@@ -35,6 +35,8 @@ describeContract('runs', (backend) => {
       createdAt: T0 + 10,
       startedAt: null,
       finishedAt: null,
+      profile: null,
+      browserMs: 0,
     });
     expect(await store.runs.get('o1', run.id)).toEqual(run);
     const child = await store.runs.create(
@@ -143,6 +145,7 @@ describeContract('runs', (backend) => {
       startedAt: now,
       finishedAt: null,
       error: null,
+      browserMs: 0,
     });
     // across organisations; not the future or skipped one
     const rest = await store.runs.claim({ workerId: 'w2', limit: 10, leaseMs: LEASE }, now);

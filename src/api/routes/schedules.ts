@@ -123,7 +123,7 @@ export function scheduleRoutes(router: ApiRouter, ctx: ApiContext): void {
     checkConcurrentRuns(caller.tier, await store.runs.countActive(caller.orgId), 1);
     const { run, created } = await triggerRun(
       store,
-      { orgId: caller.orgId, scheduleId: params.id, trigger: 'api', ...(idempotencyKey ? { idempotencyKey } : {}), ...(body.overlap ? { overlap: body.overlap } : {}) },
+      { orgId: caller.orgId, scheduleId: params.id, trigger: 'api', ...(idempotencyKey ? { idempotencyKey } : {}), ...(body.overlap ? { overlap: body.overlap } : {}), ...(body.profile ? { profile: body.profile } : {}) },
       clock.now(),
     );
     if (!created) reply.code(200);

@@ -50,6 +50,8 @@ export function rowToRun(row: Row): Run {
     createdAt: num(row.created_at),
     startedAt: numOrNull(row.started_at),
     finishedAt: numOrNull(row.finished_at),
+    profile: strOrNull(row.profile),
+    browserMs: num(row.browser_ms ?? 0),
   };
 }
 
@@ -64,6 +66,7 @@ export function rowToAttempt(row: Row): Attempt {
     startedAt: num(row.started_at),
     finishedAt: numOrNull(row.finished_at),
     error: fromJson(row.error),
+    browserMs: num(row.browser_ms ?? 0),
   };
 }
 
@@ -84,8 +87,8 @@ export async function insertRun(db: Queryable, input: NewRun, now: Instant, igno
   const rows = await db.query(
     `INSERT INTO runs (id, org_id, schedule_id, template_id, template_version, params, nominal_time, triggered_by,
        status, reason, idempotency_key, attempts, max_attempts, available_at, deadline, parent_run_id, backfill_id,
-       concurrency_key, concurrency_limit, output, error, created_at, started_at, finished_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, ?)
+       concurrency_key, concurrency_limit, output, error, created_at, started_at, finished_at, profile)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, ?, ?)
      ON CONFLICT DO NOTHING RETURNING *`,
     [
       id,
@@ -108,6 +111,7 @@ export async function insertRun(db: Queryable, input: NewRun, now: Instant, igno
       input.concurrencyLimit ?? null,
       now,
       status === 'queued' ? null : now,
+      input.profile ?? null,
     ],
   );
   const row = first(rows);
@@ -466,5 +470,14 @@ export class SqlRunRepo implements RunRepo {
     const counts: Partial<Record<RunStatus, number>> = {};
     for (const row of rows) counts[str(row.status) as RunStatus] = num(row.n);
     return counts;
+  }
+
+  async addBrowserTime(runId: string, attempt: number, ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`browser time must be a non-negative number of ms, got ${ms}`);
+    const rounded = Math.round(ms);
+    await inTransaction(this.db, async (tx) => {
+      const changed = await tx.execute('UPDATE attempts SET browser_ms = browser_ms + ? WHERE run_id = ? AND number = ?', [rounded, runId, attempt]);
+      if (changed > 0) await tx.execute('UPDATE runs SET browser_ms = browser_ms + ? WHERE id = ?', [rounded, runId]);
+    });
   }
 }

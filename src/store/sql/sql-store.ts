@@ -1,6 +1,7 @@
 import type { Db, Dialect, Queryable } from '../db.js';
 import type {
   ApiKeyRepo,
+  ArtifactRepo,
   DeliveryRepo,
   DestinationStateRepo,
   HealthRepo,
@@ -17,6 +18,7 @@ import type {
   TemplateStateRepo,
 } from '../store.js';
 import { SqlApiKeyRepo } from './api-keys.js';
+import { SqlArtifactRepo } from './artifacts.js';
 import { SqlDeliveryRepo } from './deliveries.js';
 import { SqlDestinationStateRepo } from './destinations.js';
 import { SqlRunEventRepo } from './events.js';
@@ -53,6 +55,7 @@ export class SqlStore implements Store {
   readonly state: TemplateStateRepo;
   readonly secrets: SecretRepo;
   readonly meta: MetaRepo;
+  readonly artifacts: ArtifactRepo;
 
   constructor(
     private readonly db: Queryable,
@@ -73,6 +76,7 @@ export class SqlStore implements Store {
     this.state = new SqlTemplateStateRepo(db);
     this.secrets = new SqlSecretRepo(db);
     this.meta = new SqlMetaRepo(db);
+    this.artifacts = new SqlArtifactRepo(db);
   }
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
