@@ -14,3 +14,6 @@ export { RunFailure } from './runtime/failure.js';
 export type { AttemptContext, TemplateRunner } from './runtime/runner.js';
 export { applyConfig } from './config/apply.js';
 export { loadConfigFile, parseConfig, ConfigError } from './config/load.js';
+export { defineTemplate, type ScriptContext, type ScriptTemplate } from './runtime/script/define.js';
+export { ScriptRunner, type ScriptRunnerDeps } from './runtime/script/script-runner.js';
+export { AgentRunner, type AgentRunnerDeps } from './agent/agent-runner.js';
