@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { SpecError } from '../spec/index.js';
 import { NotFoundError } from '../store/store.js';
+import { registerCacheCommands } from './cache.js';
 import { processContext, UsageError, type CliContext } from './context.js';
 import { registerOperationCommands } from './operations.js';
 import { registerRunsCommands } from './runs.js';
@@ -19,6 +20,7 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void>
   registerSchedulesCommands,
   registerRunsCommands,
   registerOperationCommands,
+  registerCacheCommands,
 ];
 
 export function buildProgram(ctx: CliContext = processContext()): Command {
