@@ -59,10 +59,17 @@ export class ScriptRunner implements TemplateRunner {
   private server: Promise<BrowserServer> | null = null;
   private readonly children = new Set<ChildProcess>();
 
-  constructor(private readonly deps: ScriptRunnerDeps) {}
+  /** Without dependencies the runner only checks definitions' shape (e.g. `agentcron apply`). */
+  constructor(private readonly runtime: ScriptRunnerDeps | null) {}
+
+  private get deps(): ScriptRunnerDeps {
+    if (!this.runtime) throw new RunFailure('this process cannot run script templates (no templates directory)', { kind: 'config', retryable: true });
+    return this.runtime;
+  }
 
   validate(definition: Json): void {
-    this.modulePath(this.parse(definition));
+    const parsed = this.parse(definition);
+    if (this.runtime) this.modulePath(parsed);
   }
 
   async run(definition: Json, ctx: ScriptAttempt): Promise<Json> {
@@ -138,6 +145,7 @@ export class ScriptRunner implements TemplateRunner {
     for (const child of this.children) child.kill('SIGKILL');
     const server = this.server;
     this.server = null;
+    if (!this.runtime) return;
     if (server) await (await server).close().catch(() => undefined);
   }
 
