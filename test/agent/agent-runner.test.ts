@@ -68,7 +68,7 @@ describeBrowser('agent templates on the demo shop (real Chromium, scripted model
     ]);
     expect((steps[1]!.data as Record<string, Json>).reason).toBe('open Gadget Pro');
     const [summary] = await world.events(first.runId, 'agent.summary');
-    expect(summary!.data).toMatchObject({ modelCalls: 4, inputTokens: 1200 + 1240 + 1280 + 1320, outputTokens: 240, cacheHit: false, replayedSteps: 0 });
+    expect(summary!.data).toMatchObject({ modelCalls: 4, inputTokens: 1200 + 1600 + 2000 + 2400, outputTokens: 240, cacheHit: false, replayedSteps: 0 });
     const [entry] = await world.store.trajectories.list('o1', { templateId: 'shop-price' });
     expect(entry).toMatchObject({ templateVersion: 1, paramKey: 'product', hits: 0 });
     // The product's name is a parameter: the entry stores its placeholder, never the value.

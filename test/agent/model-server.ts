@@ -184,7 +184,8 @@ export function shopScript(options: { product: string; forgetToExtract?: boolean
     const observation = request.userTexts[request.userTexts.length - 1] ?? '';
     const lastResult = request.toolResults[request.toolResults.length - 1] ?? '';
     const path = pathOf(observation);
-    const usage = { input: 1200 + 40 * request.call, output: 60 };
+    // The context grows by one observation per turn, and so does the input.
+    const usage = { input: 1200 + 400 * (request.userTexts.length - 1), output: 60 };
     if (lastResult.startsWith('extracted')) {
       return { toolCalls: [{ name: 'done', args: { output: { product: options.product }, reason: 'price and availability read' } }], usage };
     }
