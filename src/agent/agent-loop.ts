@@ -80,6 +80,11 @@ export class AgentLoop {
     this.startedAt = options.clock.now();
   }
 
+  /** Figures so far (also after a failure: the runner records them either way). */
+  get figures(): AgentStats {
+    return { ...this.stats };
+  }
+
   async run(): Promise<AgentResult> {
     if (this.options.cached) await this.replay(this.options.cached);
     if (!this.output) await this.plan();

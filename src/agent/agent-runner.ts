@@ -7,7 +7,7 @@ import { Session } from '../runtime/session.js';
 import type { Store } from '../store/store.js';
 import type { Json } from '../store/types.js';
 import type { ArtifactInput } from '../runtime/artifacts.js';
-import { AgentLoop, type AgentResult } from './agent-loop.js';
+import { AgentLoop, type AgentResult, type AgentStats } from './agent-loop.js';
 import { parseAgentDefinition } from './definition.js';
 import { createProvider, type ModelProvider } from './providers/index.js';
 import { TrajectoryCache, trajectoryKey, type TrajectoryKey } from './trajectory-cache.js';
@@ -79,12 +79,13 @@ export class AgentRunner implements TemplateRunner {
 
     const session = await Session.open(this.deps.pool(), { log: ctx.log });
     let result: AgentResult | null = null;
+    let loop: AgentLoop | null = null;
     try {
       await session.page.goto(startUrl, { timeout: 30_000 }).catch((error: unknown) => {
         throw new RunFailure(`could not open ${startUrl}: ${(error as Error).message}`, { kind: 'navigation', retryable: true, cause: error });
       });
       let provider: ModelProvider | null = null;
-      const loop = new AgentLoop({
+      loop = new AgentLoop({
         page: session.page,
         definition,
         instruction,
@@ -96,6 +97,10 @@ export class AgentRunner implements TemplateRunner {
         emit,
       });
       result = await raceFailure(loop.run(), session.failed);
+    } catch (error) {
+      // A failed attempt still says what it spent.
+      if (loop) await emit('agent.summary', { ...summary(loop.figures, cached !== null), failed: true }).catch(() => undefined);
+      throw error;
     } finally {
       const closed = await session.close();
       for (const artifact of closed.artifacts) await ctx.saveArtifact?.(artifact).catch((error: unknown) => ctx.log.error({ err: error }, 'could not store an artifact'));
@@ -109,19 +114,23 @@ export class AgentRunner implements TemplateRunner {
     } else if (key && cached) {
       await cache.recordHit(key);
     }
-    await emit('agent.summary', {
-      modelCalls: stats.modelCalls,
-      inputTokens: stats.inputTokens,
-      outputTokens: stats.outputTokens,
-      costUsd: stats.costUsd,
-      steps: stats.steps,
-      replayedSteps: stats.replayedSteps,
-      cacheHit: cached !== null && stats.divergedAt === null,
-      divergedAt: stats.divergedAt,
-    });
+    await emit('agent.summary', summary(stats, cached !== null));
     ctx.log.info({ modelCalls: stats.modelCalls, costUsd: stats.costUsd, replayedSteps: stats.replayedSteps }, 'agent finished');
     return result.output;
   }
+}
+
+function summary(stats: AgentStats, replayed: boolean): Record<string, Json> {
+  return {
+    modelCalls: stats.modelCalls,
+    inputTokens: stats.inputTokens,
+    outputTokens: stats.outputTokens,
+    costUsd: stats.costUsd,
+    steps: stats.steps,
+    replayedSteps: stats.replayedSteps,
+    cacheHit: replayed && stats.divergedAt === null,
+    divergedAt: stats.divergedAt,
+  };
 }
 
 /** Rejects as soon as the browser fails under the loop (a crash must not wait for an action's timeout). */

@@ -147,6 +147,8 @@ describeBrowser('agent templates on the demo shop (real Chromium, scripted model
     expect(error).toMatchObject({ kind: 'agent.budget', retryable: false });
     expect((error as Error).message).toContain('step budget');
     expect(model.calls).toBe(3); // two clicks, then the extract that would be step 3
+    const [summary] = await world.events(ctx.runId, 'agent.summary');
+    expect(summary!.data).toMatchObject({ modelCalls: 3, steps: 2, failed: true });
     expect(await world.store.trajectories.list('o1', { templateId: 'shop-budget' })).toEqual([]);
   }, 60_000);
 

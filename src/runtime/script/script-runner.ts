@@ -89,6 +89,8 @@ export class ScriptRunner implements TemplateRunner {
       serialization: 'advanced',
     });
     this.children.add(child);
+    // A child that dies before reading its request makes send() fail: that is this attempt's failure, never the server's.
+    child.on('error', (error) => ctx.log.warn({ err: error }, 'script process error'));
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     child.stdout?.on('data', (chunk: Buffer) => ctx.log.info({ script: true }, mask(chunk.toString().trimEnd())));
@@ -169,7 +171,14 @@ export class ScriptRunner implements TemplateRunner {
   }
 
   private browserServer(): Promise<BrowserServer> {
-    this.server ??= chromium.launchServer({ executablePath: this.deps.executablePath ?? chromiumExecutable(), args: [...CHROMIUM_ARGS] });
+    if (!this.server) {
+      const launching = chromium.launchServer({ executablePath: this.deps.executablePath ?? chromiumExecutable(), args: [...CHROMIUM_ARGS] });
+      this.server = launching;
+      // A failed launch is not remembered: the next attempt tries again.
+      launching.catch(() => {
+        if (this.server === launching) this.server = null;
+      });
+    }
     return this.server;
   }
 }
