@@ -333,7 +333,9 @@ if (childJob !== undefined) {
     void cleanupAll().finally(() => process.exit(130));
   });
   try {
-    await main();
+    // `npm run bench -- agent …`: the agent trajectory-cache benchmark (bench/agent.ts).
+    if (process.argv[2] === 'agent') await (await import('./agent.js')).agentBench(process.argv.slice(3));
+    else await main();
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
     process.exitCode = 1;

@@ -22,3 +22,6 @@ export { createDeliveryPipeline, type DeliveryPipeline, type DeliveryPipelineOpt
 export { Relay, type RelayOptions } from './delivery/relay.js';
 export { Outbox, deliveryId, runEventId } from './delivery/outbox.js';
 export { createDestination, DestinationConfigSchema, type DestinationConfig } from './delivery/registry.js';
+export { defineTemplate, type ScriptContext, type ScriptTemplate } from './runtime/script/define.js';
+export { ScriptRunner, type ScriptRunnerDeps } from './runtime/script/script-runner.js';
+export { AgentRunner, type AgentRunnerDeps } from './agent/agent-runner.js';

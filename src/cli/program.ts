@@ -8,6 +8,7 @@ import { ApiError } from '../client/index.js';
 import { ConfigError } from '../config/load.js';
 import { SpecError } from '../spec/index.js';
 import { NotFoundError } from '../store/store.js';
+import { registerCacheCommands } from './cache.js';
 import { ExitStatus, processContext, UsageError, type CliContext } from './context.js';
 import { registerApplyCommands } from './apply.js';
 import { registerCostCommands } from './cost.js';
@@ -32,6 +33,7 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void>
   registerKeysCommands,
   registerDoctorCommands,
   registerHealthCommands,
+  registerCacheCommands,
 ];
 
 export function buildProgram(ctx: CliContext = processContext()): Command {

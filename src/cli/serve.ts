@@ -1,4 +1,5 @@
 /** `agentcron serve`: run a node (scheduler, workers and the HTTP API). */
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import type { RateLimitOptions } from '../api/server.js';
@@ -16,6 +17,8 @@ import { HttpRunner } from '../runtime/http.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import { StoredSecretSource, type SecretSource } from '../runtime/secrets.js';
 import { StepsRunner } from '../runtime/steps-runner.js';
+import { ScriptRunner } from '../runtime/script/script-runner.js';
+import { AgentRunner } from '../agent/agent-runner.js';
 import type { Clock } from '../clock.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
@@ -48,11 +51,16 @@ export class LazyBrowserPool {
  * The template kinds this build can run. Without runtime dependencies (e.g. `apply`, which only
  * validates), steps templates are validated but cannot run.
  */
-export function defaultRunners(runtime?: { store: Store; clock: Clock; pool: LazyBrowserPool; secrets?: SecretSource }): TemplateRunner[] {
-  const steps = new StepsRunner(
-    runtime ? { store: runtime.store, clock: runtime.clock, pool: () => runtime.pool.get(), secrets: runtime.secrets ?? new StoredSecretSource(runtime.store, null) } : null,
-  );
-  return [new HttpRunner(), steps];
+export function defaultRunners(runtime?: { store: Store; clock: Clock; pool: LazyBrowserPool; secrets?: SecretSource; templatesDir?: string }): TemplateRunner[] {
+  if (!runtime) return [new HttpRunner(), new StepsRunner(null), new ScriptRunner(null), new AgentRunner(null)];
+  const { store, clock, pool } = runtime;
+  const secrets = runtime.secrets ?? new StoredSecretSource(store, null);
+  return [
+    new HttpRunner(),
+    new StepsRunner({ store, clock, pool: () => pool.get(), secrets }),
+    new ScriptRunner({ templatesDir: runtime.templatesDir ?? 'templates', store, clock, secrets: (orgId, names) => secrets.resolve(orgId, names) }),
+    new AgentRunner({ pool: () => pool.get(), store, clock }),
+  ];
 }
 
 export function registerServeCommands(program: Command, ctx: CliContext): void {
@@ -145,7 +153,14 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   const store = await openStore(opts.db);
   const artifacts = new FileArtifactStore(opts.artifacts);
   const pool = new LazyBrowserPool(() => new BrowserPool({ logger, clock, browsers }));
-  const runners = defaultRunners({ store, clock, pool, secrets: new StoredSecretSource(store, secretBox) });
+  const runners = defaultRunners({
+    store,
+    clock,
+    pool,
+    secrets: new StoredSecretSource(store, secretBox),
+    // Script modules are found relative to the config file's directory.
+    ...(config?.templatesDir && opts.config ? { templatesDir: resolve(dirname(opts.config), config.templatesDir) } : {}),
+  });
   if (config) {
     const plan = await applyConfig(store, config, { orgId: DEFAULT_ORG, runners, now: clock.now() }, opts.config);
     logger.info({ changes: plan.filter((p) => p.action !== 'unchanged') }, `applied ${opts.config}`);
@@ -196,6 +211,7 @@ async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
       stopPruning.abort();
       Promise.resolve(api?.close())
         .then(() => Promise.all([engine.shutdown(graceMs), delivery.relay.shutdown(graceMs), relayLoop]))
+        .then(() => Promise.all(runners.map((r) => (r instanceof ScriptRunner ? r.close() : undefined))))
         .then(() => pool.close())
         .then(() => pruning)
         .then(() => store.close())

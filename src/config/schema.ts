@@ -94,6 +94,8 @@ export const ScheduleConfigSchema = z
 
 export const ConfigSchema = z
   .object({
+    /** Where `script` templates' modules are (relative to the working directory); default `templates`. */
+    templatesDir: z.string().min(1).optional(),
     templates: z.array(TemplateConfigSchema).default([]),
     schedules: z.array(ScheduleConfigSchema).default([]),
     destinations: z.array(DestinationConfigSchema).default([]),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { failFast } from './abort.js';
 import type { Clock } from '../clock.js';
 import { NetworkPolicySchema } from '../policy/network.js';
 import type { Store } from '../store/store.js';
@@ -162,15 +163,4 @@ export class StepsRunner implements TemplateRunner {
 
 function isRecord(value: Json): value is Record<string, Json> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Rejects with the failure's reason as soon as it aborts (a crash must not wait for a step timeout). */
-function failFast<T>(work: Promise<T>, failure: AbortSignal): Promise<T> {
-  work.catch(() => undefined);
-  if (failure.aborted) return Promise.reject(failure.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onFail = () => reject(failure.reason);
-    failure.addEventListener('abort', onFail, { once: true });
-    work.then(resolve, reject).finally(() => failure.removeEventListener('abort', onFail));
-  });
 }

@@ -25,6 +25,7 @@ import type {
   SecretRecord,
   TemplateKind,
   TemplateVersion,
+  Trajectory,
 } from './types.js';
 import type { ScheduleSpecInput } from '../spec/types.js';
 import type { Dialect } from './db.js';
@@ -56,6 +57,7 @@ export interface Store {
   readonly secrets: SecretRepo;
   readonly meta: MetaRepo;
   readonly artifacts: ArtifactRepo;
+  readonly trajectories: TrajectoryRepo;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -442,4 +444,16 @@ export interface ArtifactRepo {
   createdBefore(before: Instant, limit: number): Promise<Artifact[]>;
   /** Deletes rows by id; returns how many went. */
   delete(ids: readonly string[]): Promise<number>;
+}
+
+/** The agent trajectory cache (src/agent/trajectory-cache.ts), one entry per template version and parameter names. */
+export interface TrajectoryRepo {
+  get(orgId: string, templateId: string, templateVersion: number, paramKey: string): Promise<Trajectory | null>;
+  /** Stores an entry, replacing one with the same key (a rewrite after a divergence counts as one). */
+  put(input: { orgId: string; templateId: string; templateVersion: number; paramKey: string; startUrl: string; actions: Json }, now: Instant): Promise<Trajectory>;
+  /** Counts a replay that used the entry. */
+  recordHit(orgId: string, templateId: string, templateVersion: number, paramKey: string, now: Instant): Promise<void>;
+  list(orgId: string, filter?: { templateId?: string }): Promise<Trajectory[]>;
+  /** Removes every entry of a template (all versions); returns how many. */
+  invalidate(orgId: string, templateId: string): Promise<number>;
 }

@@ -268,3 +268,21 @@ export interface Artifact {
   storageKey: string;
   createdAt: Instant;
 }
+
+/** A cached agent trajectory: the actions of a successful run, replayed without the model. */
+export interface Trajectory {
+  orgId: string;
+  templateId: string;
+  templateVersion: number;
+  /** The template's parameter NAMES, sorted and joined: values do not split the cache. */
+  paramKey: string;
+  /** The start URL with parameter values replaced by `{{ params.x }}` placeholders. */
+  startUrl: string;
+  /** The recorded actions (see src/agent/trajectory.ts); opaque to the store. */
+  actions: Json;
+  hits: number;
+  rewrites: number;
+  createdAt: Instant;
+  updatedAt: Instant;
+  lastHitAt: Instant | null;
+}

@@ -4,6 +4,7 @@ import { migration002 } from './002_outbox_health.js';
 import { migration003 } from './003_browser.js';
 import { migration004 } from './004_delivery.js';
 import { migration005 } from './005_template_soft_delete.js';
+import { migration006 } from './006_trajectories.js';
 
 /**
  * Every migration the code knows, in version order. To add one: create `NNN_name.ts` exporting a
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003,
   migration004,
   migration005,
+  migration006,
 ];

@@ -16,6 +16,7 @@ import type {
   Store,
   TemplateRepo,
   TemplateStateRepo,
+  TrajectoryRepo,
 } from '../store.js';
 import { SqlApiKeyRepo } from './api-keys.js';
 import { SqlArtifactRepo } from './artifacts.js';
@@ -32,6 +33,7 @@ import { SqlScheduleRepo } from './schedules.js';
 import { SqlSecretRepo } from './secrets.js';
 import { SqlTemplateStateRepo } from './template-state.js';
 import { SqlTemplateRepo } from './templates.js';
+import { SqlTrajectoryRepo } from './trajectories.js';
 import { inTransaction } from './util.js';
 
 /**
@@ -56,6 +58,7 @@ export class SqlStore implements Store {
   readonly secrets: SecretRepo;
   readonly meta: MetaRepo;
   readonly artifacts: ArtifactRepo;
+  readonly trajectories: TrajectoryRepo;
 
   constructor(
     private readonly db: Queryable,
@@ -77,6 +80,7 @@ export class SqlStore implements Store {
     this.secrets = new SqlSecretRepo(db);
     this.meta = new SqlMetaRepo(db);
     this.artifacts = new SqlArtifactRepo(db);
+    this.trajectories = new SqlTrajectoryRepo(db);
   }
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
