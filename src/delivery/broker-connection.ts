@@ -1,4 +1,5 @@
 import type { SendOutcome } from './destination.js';
+import { SdkLoadError } from './sdk-loader.js';
 
 /**
  * Connection handling shared by the broker destinations (RabbitMQ, NATS, Redis): one connection
@@ -151,8 +152,9 @@ export function describeError(error: unknown): string {
   return code !== undefined && !message.includes(code) ? `${message} (${code})` : message;
 }
 
+/** A failed send; a client library that cannot be loaded is never worth retrying. */
 export function failed(what: string, error: unknown, retryable: boolean): SendOutcome {
-  return { ok: false, error: `${what}: ${describeError(error)}`, retryable };
+  return { ok: false, error: `${what}: ${describeError(error)}`, retryable: retryable && !(error instanceof SdkLoadError) };
 }
 
 /** A connection URL without its password, for error messages. */

@@ -1,10 +1,13 @@
-import { connect, headers, nanos, StorageType, type ConnectionOptions, type JetStreamClient, type JetStreamPublishOptions, type NatsConnection } from 'nats';
+import type { ConnectionOptions, JetStreamClient, JetStreamPublishOptions, NatsConnection } from 'nats';
 import { z } from 'zod';
 import { parseDuration } from '../spec/duration.js';
 import { durationText, nameTemplate, renderTemplate } from './broker-config.js';
 import { errorCode, failed, isNetworkError, withDeadline } from './broker-connection.js';
 import { BrokerDestination } from './broker-destination.js';
 import type { Destination, OutboundMessage, SendOutcome } from './destination.js';
+import { lazySdk } from './sdk-loader.js';
+
+const loadNats = lazySdk('nats', () => import('nats'));
 
 /**
  * The `nats` destination: each event is published to JetStream with `Nats-Msg-Id` = the delivery
@@ -82,6 +85,7 @@ class NatsDestination extends BrokerDestination<NatsDestinationConfig, Link> {
     if (c.user !== undefined) options.user = c.user;
     if (c.pass !== undefined) options.pass = c.pass;
     if (c.token !== undefined) options.token = c.token;
+    const { connect } = await loadNats();
     const connection = await connect(options);
     const link: Link = { connection, jetstream: connection.jetstream({ timeout: this.timeoutMs }) };
     // The client reconnects on its own for a while; once it gives up, the next send starts afresh.
@@ -103,6 +107,7 @@ class NatsDestination extends BrokerDestination<NatsDestinationConfig, Link> {
     } catch (error) {
       if ((error as { api_error?: { code?: number } }).api_error?.code !== 404) throw error;
     }
+    const { nanos, StorageType } = await loadNats();
     const subjects = this.config.streamSubjects ?? [defaultStreamSubject(this.config.subject) ?? '>'];
     await manager.streams.add({
       name,
@@ -118,6 +123,8 @@ class NatsDestination extends BrokerDestination<NatsDestinationConfig, Link> {
     let link: Link | undefined;
     try {
       link = await this.connection(signal, String(this.config.servers));
+      // Already loaded by the connect above; this only fetches the memoised module.
+      const { headers } = await loadNats();
       const h = headers();
       h.set('Agentcron-Event-Id', message.eventId);
       h.set('Agentcron-Event-Type', message.eventType);

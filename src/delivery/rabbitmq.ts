@@ -1,9 +1,12 @@
-import amqp, { type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import { z } from 'zod';
 import { durationText, nameTemplate, renderTemplate } from './broker-config.js';
 import { failed, isNetworkError, redactUrl, withDeadline } from './broker-connection.js';
 import { BrokerDestination } from './broker-destination.js';
 import type { Destination, OutboundMessage, SendOutcome } from './destination.js';
+import { lazySdk } from './sdk-loader.js';
+
+const loadAmqplib = lazySdk('amqplib', () => import('amqplib'));
 
 /**
  * The `rabbitmq` destination: each event is published as one persistent message on a confirm
@@ -67,6 +70,7 @@ class RabbitmqDestination extends BrokerDestination<RabbitmqDestinationConfig, L
   readonly type = 'rabbitmq' as const;
 
   protected async open(): Promise<Link> {
+    const { default: amqp } = await loadAmqplib();
     const connection = await amqp.connect(this.config.url, { timeout: this.timeoutMs });
     try {
       const channel = await connection.createConfirmChannel();

@@ -1,9 +1,12 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { durationText, nameTemplate, renderTemplate } from './broker-config.js';
 import { failed, isNetworkError, redactUrl, withDeadline } from './broker-connection.js';
 import { BrokerDestination } from './broker-destination.js';
 import type { Destination, OutboundMessage, SendOutcome } from './destination.js';
+import { lazySdk } from './sdk-loader.js';
+
+const loadIoredis = lazySdk('ioredis', () => import('ioredis'));
 
 /**
  * The `redis` destination: each event is one Redis Stream entry (`XADD`) with the fields `id`
@@ -40,7 +43,8 @@ class RedisDestination extends BrokerDestination<RedisDestinationConfig, Redis> 
   readonly type = 'redis' as const;
 
   protected async open(): Promise<Redis> {
-    const redis = new Redis(this.config.url, {
+    const { Redis: RedisClient } = await loadIoredis();
+    const redis = new RedisClient(this.config.url, {
       lazyConnect: true,
       // Names the connection in CLIENT LIST, so operators can tell which destination it serves.
       connectionName: `agentcron:${this.id}`,

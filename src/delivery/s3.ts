@@ -1,9 +1,12 @@
-import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { parseDuration } from '../spec/duration.js';
 import { durationText, nameTemplate, renderTemplate } from './broker-config.js';
 import { failed, isNetworkError, withDeadline } from './broker-connection.js';
 import type { Destination, OutboundMessage, SendOutcome } from './destination.js';
+import { lazySdk } from './sdk-loader.js';
+
+const loadS3Sdk = lazySdk('@aws-sdk/client-s3', () => import('@aws-sdk/client-s3'));
 
 /**
  * The `s3` destination: each event becomes one JSON object, PUT to any S3-compatible store (AWS,
@@ -67,7 +70,7 @@ class S3Destination implements Destination {
     this.#timeoutMs = parseDuration(config.timeout, 'timeout');
   }
 
-  #s3(): S3Client {
+  #s3(Client: typeof S3Client): S3Client {
     if (this.#client) return this.#client;
     const c = this.#config;
     const options: S3ClientConfig = {
@@ -82,7 +85,7 @@ class S3Destination implements Destination {
     if (c.accessKeyId !== undefined && c.secretAccessKey !== undefined) {
       options.credentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
     }
-    this.#client = new S3Client(options);
+    this.#client = new Client(options);
     return this.#client;
   }
 
@@ -96,7 +99,10 @@ class S3Destination implements Destination {
     const key = this.keyFor(message);
     const where = `s3://${this.#config.bucket}/${key}`;
     try {
-      const put = this.#s3().send(
+      const { S3Client: Client, PutObjectCommand } = await loadS3Sdk();
+      // close() may have run while the SDK was loading; a client made now would never be destroyed.
+      if (this.#closed) return { ok: false, error: 's3: destination is closed', retryable: true };
+      const put = this.#s3(Client).send(
         new PutObjectCommand({
           Bucket: this.#config.bucket,
           Key: key,
