@@ -13,6 +13,7 @@ import { ExitStatus, processContext, UsageError, type CliContext } from './conte
 import { registerApplyCommands } from './apply.js';
 import { registerCostCommands } from './cost.js';
 import { registerDeliveriesCommands } from './deliveries.js';
+import { registerDemoCommands } from './demo.js';
 import { registerDoctorCommands } from './doctor.js';
 import { registerKeysCommands } from './keys.js';
 import { registerHealthCommands } from './health.js';
@@ -34,6 +35,7 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void>
   registerDoctorCommands,
   registerHealthCommands,
   registerCacheCommands,
+  registerDemoCommands,
 ];
 
 export function buildProgram(ctx: CliContext = processContext()): Command {

@@ -81,7 +81,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
   )).action((opts: ServeOptions) => serve(opts, ctx));
 }
 
-interface ServeOptions extends DbOptions {
+export interface ServeOptions extends DbOptions {
   config?: string;
   slots: string;
   grace: string;
@@ -132,7 +132,7 @@ async function noLiveKeys(store: Store): Promise<boolean> {
   return true;
 }
 
-async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
+export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> {
   const slots = Number(opts.slots);
   if (!/^\d+$/.test(opts.slots) || slots < 1 || slots > 10_000) throw new UsageError(`--slots must be a whole number from 1 to 10000, got ${JSON.stringify(opts.slots)}`);
   const graceMs = parseDuration(opts.grace, '--grace');
