@@ -4,7 +4,7 @@
  * templates on schedules, until Ctrl-C. Everything it writes stays under `.agentcron/`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
 import { verifyWebhook } from '../delivery/webhook.js';
+import { chromiumExecutable } from '../runtime/browser-pool.js';
 import { parseDuration } from '../spec/index.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './context.js';
@@ -158,6 +159,9 @@ async function demo(opts: DemoOptions, ctx: CliContext): Promise<void> {
         `config        ${DEMO_CONFIG}`,
         `watch runs    npm run agentcron -- runs ls ${db}`,
         `replay one    npm run agentcron -- runs replay RUN ${db} --artifacts ${opts.artifacts}`,
+        ...(existsSync(chromiumExecutable())
+          ? []
+          : [`warning       no Chromium at ${chromiumExecutable()}: the browser templates will fail; install it (Debian/Ubuntu: apt-get install -y chromium) or set AGENTCRON_CHROMIUM`]),
         '',
       ].join('\n'),
     );
