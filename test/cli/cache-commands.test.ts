@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { capturingCli } from './capture.js';
 import { DEFAULT_ORG } from '../../src/cli/store-option.js';
 import { openStore } from '../../src/store/open.js';
 
@@ -15,12 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), now: () => NOW });
-  return { code, out, err };
-}
+const run = capturingCli(NOW);
 
 it('agentcron cache ls lists trajectories (per template) and cache invalidate drops a template\'s', async () => {
   const store = await openStore(db);

@@ -1,17 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { capturingCli } from './capture.js';
 
 const NOW = Date.parse('2026-03-07T00:00:00Z');
 
 /** Runs the CLI in-process with captured output and a fixed clock. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), now: () => NOW });
-  return { code, out, err };
-}
+const run = capturingCli(NOW);
 
 const preview = (...args: string[]) => run('schedules', 'preview', ...args);
 

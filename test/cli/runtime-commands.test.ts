@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { capturingCli } from './capture.js';
 import { FileArtifactStore, saveArtifact } from '../../src/runtime/artifacts.js';
 import { openStore } from '../../src/store/open.js';
 
@@ -16,12 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), now: () => NOW });
-  return { code, out, err };
-}
+const run = capturingCli(NOW);
 
 const STEPS = `
 templates:
