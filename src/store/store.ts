@@ -26,6 +26,9 @@ import type {
   TemplateKind,
   TemplateVersion,
   Trajectory,
+  DailyCost,
+  RunWindowStats,
+  ScheduleSummary,
 } from './types.js';
 import type { ScheduleSpecInput } from '../spec/types.js';
 import type { Dialect } from './db.js';
@@ -456,4 +459,17 @@ export interface TrajectoryRepo {
   list(orgId: string, filter?: { templateId?: string }): Promise<Trajectory[]>;
   /** Removes every entry of a template (all versions); returns how many. */
   invalidate(orgId: string, templateId: string): Promise<number>;
+}
+
+/**
+ * Aggregations for the dashboard and the stats API, computed in the database with indexed range
+ * scans (no full table scans per page view), identically on both backends.
+ */
+export interface StatsRepo {
+  /** One summary per given schedule (a page of the overview), in the order given. */
+  summaries(orgId: string, scheduleIds: readonly string[], options: { recent: number; since: Instant }): Promise<ScheduleSummary[]>;
+  /** Counts and duration / start-lateness percentiles of one schedule's runs in [from, to). */
+  window(orgId: string, scheduleId: string, from: Instant, to: Instant): Promise<RunWindowStats>;
+  /** Runs and browser time per UTC day in [from, to), oldest first, days without runs omitted. */
+  dailyCost(orgId: string, scheduleId: string, from: Instant, to: Instant): Promise<DailyCost[]>;
 }

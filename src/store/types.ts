@@ -286,3 +286,45 @@ export interface Trajectory {
   updatedAt: Instant;
   lastHitAt: Instant | null;
 }
+
+/** Nearest-rank percentiles (the same definition on both backends), in ms. */
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Aggregates over one schedule's runs whose nominal time is in [from, to), computed by the database. */
+export interface RunWindowStats {
+  scheduleId: string;
+  from: Instant;
+  to: Instant;
+  /** Runs by status (terminal and live). */
+  counts: Partial<Record<RunStatus, number>>;
+  /** finished − started of runs that finished after starting; null when there are none. */
+  duration: Percentiles | null;
+  /** started − nominal time of scheduled runs that started (start lateness); null when there are none. */
+  lateness: Percentiles | null;
+  /** Active browser time of those runs (cost). */
+  browserMs: number;
+}
+
+/** One schedule's line on the overview: last run, the history strip and its success rate. */
+export interface ScheduleSummary {
+  scheduleId: string;
+  lastRun: { id: string; status: RunStatus; nominalTime: Instant; finishedAt: Instant | null } | null;
+  /** The latest runs, newest first (the run-history strip). */
+  recent: Array<{ id: string; status: RunStatus; nominalTime: Instant }>;
+  /** succeeded / (succeeded + failed + timed_out + missed) since the given instant; null with no such runs. */
+  successRate: number | null;
+}
+
+/** Cost of one UTC day of a schedule's runs (by nominal time). */
+export interface DailyCost {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  runs: number;
+  browserMs: number;
+}
