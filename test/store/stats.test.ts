@@ -1,50 +1,7 @@
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import type { RunStatus } from '../../src/store/types.js';
 import { describeContract } from './backends.js';
-import { MIN, newRun, newSchedule, occurrence, seed, T0 } from './fixtures.js';
-
-const DAY = 86_400_000;
-const HOUR = 3_600_000;
-
-interface Played {
-  scheduleId: string;
-  nominal: number;
-  /** Start lateness: the run is claimed this long after its nominal time. */
-  late: number;
-  /** Finished this long after it started; omitted: still running. */
-  duration?: number;
-  status?: Extract<RunStatus, 'succeeded' | 'failed' | 'timed_out'>;
-  trigger?: 'schedule' | 'manual';
-  browserMs?: number;
-  orgId?: string;
-}
-
-/** Takes one run through its real lifecycle: created at its nominal time, claimed, timed, ended. */
-async function play(store: Store, input: Played): Promise<string> {
-  const orgId = input.orgId ?? 'o1';
-  const run = await store.runs.create(
-    input.trigger === 'manual'
-      ? newRun({ orgId, scheduleId: input.scheduleId, nominalTime: input.nominal })
-      : occurrence(input.scheduleId, input.nominal, { orgId }),
-    input.nominal,
-  );
-  const start = input.nominal + input.late;
-  const [claimed] = await store.runs.claim({ workerId: 'w', limit: 1, leaseMs: DAY, scheduleIds: [input.scheduleId] }, start);
-  expect(claimed?.run.id).toBe(run.id);
-  if (input.browserMs) await store.runs.addBrowserTime(run.id, 1, input.browserMs);
-  if (input.duration !== undefined) {
-    const ended = await store.runs.completeAttempt({ runId: run.id, attempt: 1, status: input.status ?? 'succeeded' }, start + input.duration);
-    expect(ended).toBe(true);
-  }
-  return run.id;
-}
-
-/** A run recorded without starting (skipped or missed by policy), or left queued. */
-async function unstarted(store: Store, scheduleId: string, nominal: number, status: 'queued' | 'skipped' | 'missed', orgId = 'o1'): Promise<string> {
-  const run = await store.runs.create(occurrence(scheduleId, nominal, { orgId, status, reason: status === 'queued' ? null : `test: ${status}` }), nominal);
-  return run.id;
-}
+import { DAY, HOUR, MIN, newSchedule, play, seed, T0, unstarted } from './fixtures.js';
 
 async function setup(store: Store): Promise<void> {
   await seed(store);
