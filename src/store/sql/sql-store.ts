@@ -9,6 +9,7 @@ import type {
   MetaRepo,
   OrgRepo,
   ProfileRepo,
+  RetentionRepo,
   RunEventRepo,
   RunRepo,
   ScheduleRepo,
@@ -28,6 +29,7 @@ import { SqlIncidentRepo } from './incidents.js';
 import { SqlMetaRepo } from './meta.js';
 import { SqlOrgRepo } from './orgs.js';
 import { SqlProfileRepo } from './profiles.js';
+import { SqlRetentionRepo } from './retention.js';
 import { SqlRunRepo } from './runs.js';
 import { SqlScheduleRepo } from './schedules.js';
 import { SqlSecretRepo } from './secrets.js';
@@ -59,6 +61,7 @@ export class SqlStore implements Store {
   readonly meta: MetaRepo;
   readonly artifacts: ArtifactRepo;
   readonly trajectories: TrajectoryRepo;
+  readonly retention: RetentionRepo;
 
   constructor(
     private readonly db: Queryable,
@@ -81,6 +84,7 @@ export class SqlStore implements Store {
     this.meta = new SqlMetaRepo(db);
     this.artifacts = new SqlArtifactRepo(db);
     this.trajectories = new SqlTrajectoryRepo(db);
+    this.retention = new SqlRetentionRepo(db);
   }
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
