@@ -64,7 +64,8 @@ export function retentionCutoffs(periods: RetentionPeriods, now: number): Record
   return { runs: cutoff(periods.runs), artifacts: cutoff(periods.artifacts), deliveries: cutoff(periods.deliveries) };
 }
 
-/** `runs 90d, artifacts 30d, deliveries off`: for the start-up log line. */
+/** `runs 90d, artifacts 30d, deliveries off`: for the start-up log line (whole days as days, as people write them). */
 export function describeRetention(periods: RetentionPeriods): string {
-  return RETENTION_KINDS.map((k) => `${k} ${periods[k] === null ? 'off' : formatDuration(periods[k])}`).join(', ');
+  const text = (ms: number | null): string => (ms === null ? 'off' : ms % DAY_MS === 0 ? `${ms / DAY_MS}d` : formatDuration(ms));
+  return RETENTION_KINDS.map((k) => `${k} ${text(periods[k])}`).join(', ');
 }
