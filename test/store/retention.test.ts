@@ -43,10 +43,15 @@ async function exists(store: Store, run: Run): Promise<boolean> {
 }
 
 describeContract('retention', (backend) => {
-  it('prunes an expired run with its attempts, events, artifacts (rows and bytes), deliveries and delivery attempts; keeps recent and unfinished runs', async () => {
+  /** A fresh seeded store and a fake clock at T0. */
+  async function seeded(): Promise<{ store: Store; clock: FakeClock }> {
     const store = await backend().open();
     await seed(store);
-    const clock = new FakeClock(T0);
+    return { store, clock: new FakeClock(T0) };
+  }
+
+  it('prunes an expired run with its attempts, events, artifacts (rows and bytes), deliveries and delivery attempts; keeps recent and unfinished runs', async () => {
+    const { store, clock } = await seeded();
     const old = await finishedRun(store, clock, {});
     await store.events.append({ runId: old.id, attempt: 1, type: 'step', data: { n: 1 } }, clock.now());
     const artifact = await saveArtifact({ store, artifacts: files }, { orgId: 'o1', runId: old.id, attempt: 1 }, { name: 'trace.zip', kind: 'trace', contentType: 'application/zip', body: Buffer.from('zip') }, clock.now());
@@ -74,9 +79,7 @@ describeContract('retention', (backend) => {
   });
 
   it('never prunes a run with a pending delivery; prunes it once the delivery is delivered', async () => {
-    const store = await backend().open();
-    await seed(store);
-    const clock = new FakeClock(T0);
+    const { store, clock } = await seeded();
     const run = await finishedRun(store, clock, {});
     await deliveryOf(store, run.id, 'd1', 'pending', clock.now());
     await clock.advance(40 * DAY);
@@ -88,9 +91,7 @@ describeContract('retention', (backend) => {
   });
 
   it("keeps each schedule's latest successful run however old (on_change diffs against it), and prunes the older ones", async () => {
-    const store = await backend().open();
-    await seed(store);
-    const clock = new FakeClock(T0);
+    const { store, clock } = await seeded();
     const first = await finishedRun(store, clock, occurrence('s1', clock.now()), 'succeeded', { price: 1 });
     await clock.advance(HOUR);
     const latest = await finishedRun(store, clock, occurrence('s1', clock.now()), 'succeeded', { price: 2 });
@@ -109,9 +110,7 @@ describeContract('retention', (backend) => {
   });
 
   it("keeps the runs of an open incident's streak and the run it names; a resolved incident keeps nothing", async () => {
-    const store = await backend().open();
-    await seed(store);
-    const clock = new FakeClock(T0);
+    const { store, clock } = await seeded();
     const beforeStreak = await finishedRun(store, clock, occurrence('s1', clock.now()));
     await clock.advance(HOUR);
     const success = await finishedRun(store, clock, occurrence('s1', clock.now()), 'succeeded');
@@ -144,9 +143,7 @@ describeContract('retention', (backend) => {
   });
 
   it('keeps a run whose idempotency key is inside its window, and prunes it and the key after', async () => {
-    const store = await backend().open();
-    await seed(store);
-    const clock = new FakeClock(T0);
+    const { store, clock } = await seeded();
     const { run } = await store.runs.createIdempotent({ ...newRun({ nominalTime: clock.now() }), idempotencyKey: 'k1' }, DAY, clock.now());
     await store.runs.claim({ workerId: 'w1', limit: 1, leaseMs: 60_000 }, clock.now());
     await store.runs.completeAttempt({ runId: run.id, attempt: 1, status: 'succeeded' }, clock.now());
@@ -162,9 +159,7 @@ describeContract('retention', (backend) => {
   });
 
   it('deleteRuns checks the rules again: a delivery redelivered after expiredRuns keeps its run', async () => {
-    const store = await backend().open();
-    await seed(store);
-    const clock = new FakeClock(T0);
+    const { store, clock } = await seeded();
     const a = await finishedRun(store, clock, {});
     const b = await finishedRun(store, clock, {});
     await deliveryOf(store, a.id, 'd-a', 'dead', clock.now());
@@ -180,9 +175,7 @@ describeContract('retention', (backend) => {
   });
 
   it('prunes in bounded batches until nothing expired is left', async () => {
-    const store = await backend().open();
-    await seed(store);
-    const clock = new FakeClock(T0);
+    const { store, clock } = await seeded();
     for (let i = 0; i < 7; i++) await finishedRun(store, clock, {});
     await store.runs.create(newRun({ status: 'skipped', reason: 'overlap', nominalTime: clock.now() }), clock.now());
     await clock.advance(31 * DAY);
@@ -193,9 +186,7 @@ describeContract('retention', (backend) => {
   });
 
   it('prunes delivered and dead deliveries by the delivery retention, never pending ones, whatever happens to their runs', async () => {
-    const store = await backend().open();
-    await seed(store);
-    const clock = new FakeClock(T0);
+    const { store, clock } = await seeded();
     const run = await finishedRun(store, clock, {});
     await deliveryOf(store, run.id, 'old-delivered', 'delivered', clock.now());
     await deliveryOf(store, run.id, 'old-dead', 'dead', clock.now());
@@ -217,9 +208,7 @@ describeContract('retention', (backend) => {
   });
 
   it('off keeps everything', async () => {
-    const store = await backend().open();
-    await seed(store);
-    const clock = new FakeClock(T0);
+    const { store, clock } = await seeded();
     const run = await finishedRun(store, clock, {});
     await deliveryOf(store, run.id, 'd1', 'delivered', clock.now());
     await clock.advance(400 * DAY);
