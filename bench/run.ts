@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { agentcronSystem } from './agentcron.js';
 import { browserBench } from './browser.js';
+import { retentionBench } from './retention.js';
 import {
   burstWorkload,
   cleanupAll,
@@ -53,7 +54,9 @@ function backendFor(name: string, opts: Options): Backend {
 }
 
 const USAGE = `usage: npm run bench -- [options]
-  --suite scheduling|browser|all  (default all; browser: see bench/browser.ts, BENCH_RUNS scales it)
+  --suite scheduling|browser|retention|all
+                                  (default all; browser: see bench/browser.ts, BENCH_RUNS scales it;
+                                  retention: bench/retention.ts, BENCH_RETENTION_RUNS scales it)
   --system agentcron              (default agentcron)
   --backend sqlite|postgres|all   (default all)
   --workload steady|burst|all     (default all)
@@ -103,7 +106,7 @@ function parse() {
   if (!Object.hasOwn(SYSTEMS, values.system)) throw new Error(`--system must be one of ${Object.keys(SYSTEMS).join(', ')}; got ${JSON.stringify(values.system)}\n${USAGE}`);
   return {
     system: values.system,
-    suites: oneOf('suite', values.suite, ['scheduling', 'browser'] as const),
+    suites: oneOf('suite', values.suite, ['scheduling', 'browser', 'retention'] as const),
     backends: oneOf('backend', values.backend, ['sqlite', 'postgres'] as const),
     workloads: oneOf('workload', values.workload, ['steady', 'burst'] as const),
     schedules: int('schedules', values.schedules, 1),
@@ -312,6 +315,7 @@ async function main(): Promise<void> {
   if (interrupted) return;
   report(all);
   if (opts.suites.includes('browser')) await browserBench();
+  if (opts.suites.includes('retention') && !interrupted) await retentionBench({ backends: opts.backends, pgUrl: opts.pgUrl });
   log('\nFigures are explained in docs/benchmarks.md.');
   log(`\ntotal ${fmtMs(Date.now() - started)}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }

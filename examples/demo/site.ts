@@ -20,6 +20,9 @@
  *   /downloads          a link to /files/report.csv (served as an attachment)
  *   /pages/slow?ms=N    answers after N ms (default 2000)
  *   /pages/flaky        every third request answers 503 (deterministic counter)
+ *   POST /pages/flaky/down, POST /pages/flaky/up
+ *                       an outage of the flaky page: every request answers 503 until `up`
+ *                       (the counter does not move meanwhile), to watch incidents open and resolve
  *   /pages/hang         sends headers and a little HTML, then never finishes
  *
  * Every price, stock figure and metric is computed from `clock.now()`, so a test with a fake
@@ -83,6 +86,7 @@ export async function startDemoSite(port = 0, options: DemoSiteOptions = {}): Pr
   const now = () => (options.clock ? options.clock.now() : Date.now());
   let flakyCount = 0;
   let flakyPageCount = 0;
+  let flakyPageDown = false;
   const sessions = new Map<string, string>();
   const users = new Map(Object.entries(options.users ?? { [DEMO_USER]: DEMO_PASSWORD }));
 
@@ -155,7 +159,13 @@ export async function startDemoSite(port = 0, options: DemoSiteOptions = {}): Pr
         const ms = Math.min(Number(url.searchParams.get('ms') ?? 2000) || 0, 60_000);
         return void setTimeout(() => html(200, messagePage('Slow page', `This page took ${ms} ms.`)), ms);
       }
+      case '/pages/flaky/down':
+      case '/pages/flaky/up':
+        if (req.method !== 'POST') return html(405, messagePage('Method not allowed', 'POST to break or mend the flaky page.'), { allow: 'POST' });
+        flakyPageDown = path.endsWith('/down');
+        return json(200, { down: flakyPageDown });
       case '/pages/flaky':
+        if (flakyPageDown) return html(503, messagePage('Service unavailable', 'The flaky page is down.'));
         flakyPageCount++;
         return flakyPageCount % 3 === 0
           ? html(503, messagePage('Service unavailable', 'Temporarily unavailable, try again.'))

@@ -104,13 +104,19 @@ interface IncidentContext {
 async function applyIncident(tx: Store, decision: IncidentDecision, ctx: IncidentContext): Promise<void> {
   const { schedule, run, health, policy, now } = ctx;
   if (decision === 'open') {
+    const failingSince = await streakStart(tx, schedule, health.consecutiveFailures, run, now);
     const { incident, opened } = await tx.incidents.open(
       {
         orgId: schedule.orgId,
         scheduleId: schedule.id,
         kind: FAILURE_STREAK_INCIDENT,
         summary: streakSummary(schedule.id, health.consecutiveFailures, run?.status ?? 'failed'),
-        details: { failureThreshold: policy.failureThreshold, consecutiveFailures: health.consecutiveFailures, lastRunId: run?.id ?? null },
+        details: {
+          failureThreshold: policy.failureThreshold,
+          consecutiveFailures: health.consecutiveFailures,
+          lastRunId: run?.id ?? null,
+          failingSince: new Date(failingSince).toISOString(),
+        },
       },
       now,
     );
@@ -121,6 +127,19 @@ async function applyIncident(tx: Store, decision: IncidentDecision, ctx: Inciden
   } else if (decision === 'renotify' && ctx.open) {
     await notify(tx, 'incident.renotified', ctx.open, ctx);
   }
+}
+
+/**
+ * When the failure streak began: the end of the oldest of the schedule's last `failures` failed,
+ * timed-out or missed runs (an outage's misses counted as failures have no run: then the causing
+ * run's end, or now).
+ */
+async function streakStart(tx: Store, schedule: Schedule, failures: number, run: Run | null, now: number): Promise<number> {
+  const fallback = run?.finishedAt ?? now;
+  if (failures < 1) return fallback;
+  const { runs } = await tx.runs.list({ orgId: schedule.orgId, scheduleId: schedule.id, status: ['failed', 'timed_out', 'missed'], limit: failures });
+  const oldest = runs.at(-1);
+  return oldest ? Math.min(oldest.finishedAt ?? oldest.nominalTime, fallback) : fallback;
 }
 
 async function notify(
@@ -146,6 +165,9 @@ async function notify(
         summary: incident.summary,
         openedAt: new Date(incident.openedAt).toISOString(),
         resolvedAt: incident.resolvedAt === null ? null : new Date(incident.resolvedAt).toISOString(),
+        // Failures that opened it and when that streak began (stored when it opened).
+        consecutiveFailures: detail(incident, 'consecutiveFailures'),
+        failingSince: detail(incident, 'failingSince'),
       },
       health: {
         consecutiveFailures: ctx.health.consecutiveFailures,
@@ -184,6 +206,11 @@ export async function renotifyOpenIncidents(store: Store, now: number): Promise<
     }
   }
   return count;
+}
+
+function detail(incident: Incident, key: string): Json {
+  const details = incident.details;
+  return details !== null && typeof details === 'object' && !Array.isArray(details) ? (details[key] ?? null) : null;
 }
 
 function emptyHealth(scheduleId: string): ScheduleHealth {

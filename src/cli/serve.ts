@@ -11,7 +11,10 @@ import { createDeliveryPipeline } from '../delivery/pipeline.js';
 import { detectOutage } from '../alerts/outage.js';
 import { Engine } from '../engine/engine.js';
 import { parseDuration } from '../spec/index.js';
-import { FileArtifactStore, runRetentionJob } from '../runtime/artifacts.js';
+import { FileArtifactStore } from '../runtime/artifacts.js';
+import { runRetentionJob } from '../engine/retention.js';
+import { describeRetention, resolveRetention, type RetentionPeriods } from '../policy/retention.js';
+import type { Config } from '../config/schema.js';
 import { BrowserPool } from '../runtime/browser-pool.js';
 import { HttpRunner } from '../runtime/http.js';
 import type { TemplateRunner } from '../runtime/runner.js';
@@ -77,7 +80,10 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', '600/1m')
       .option('--delivery-lease <duration>', 'how long a claimed delivery stays with this node; longer than the slowest destination timeout', '60s')
       .option('--browsers <n>', 'long-lived Chromium processes shared by steps attempts', '2')
-      .option('--retention <duration>', 'how long artifacts (traces, screenshots) are kept', '30d'),
+      .option('--retention-runs <duration|off>', 'how long finished runs (with their attempts, events and deliveries) are kept; default off: kept forever')
+      .option('--retention-artifacts <duration|off>', 'how long artifacts (traces, screenshots) are kept; default 30d')
+      .option('--retention <duration|off>', 'the older name of --retention-artifacts')
+      .option('--retention-deliveries <duration|off>', 'how long delivered and dead deliveries and their attempt logs are kept; default 30d'),
   )).action((opts: ServeOptions) => serve(opts, ctx));
 }
 
@@ -91,8 +97,26 @@ export interface ServeOptions extends DbOptions {
   rateLimit: string;
   deliveryLease: string;
   browsers: string;
-  retention: string;
+  retentionRuns?: string;
+  retentionArtifacts?: string;
+  /** The older name of retentionArtifacts. */
+  retention?: string;
+  retentionDeliveries?: string;
   artifacts: string;
+}
+
+/**
+ * Retention from the flags, then the config file's `retention:`, then the defaults
+ * (docs/configuration.md#retention).
+ */
+export function serveRetention(opts: Pick<ServeOptions, 'retentionRuns' | 'retentionArtifacts' | 'retention' | 'retentionDeliveries'>, config?: Pick<Config, 'retention'>): RetentionPeriods {
+  if (opts.retention !== undefined && opts.retentionArtifacts !== undefined && opts.retention !== opts.retentionArtifacts) {
+    throw new UsageError(`--retention is the older name of --retention-artifacts; give one of them (got ${opts.retention} and ${opts.retentionArtifacts})`);
+  }
+  return resolveRetention([
+    { prefix: '--retention-', values: { runs: opts.retentionRuns, artifacts: opts.retentionArtifacts ?? opts.retention, deliveries: opts.retentionDeliveries } },
+    { prefix: 'retention.', values: config?.retention ?? {} },
+  ]);
 }
 
 /** Pruning runs this often; retention is counted in days, so hourly is plenty. */
@@ -142,8 +166,8 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   if (deliveryLeaseMs < 1000) throw new UsageError(`--delivery-lease must be at least 1s, got ${opts.deliveryLease}`);
   const browsers = Number(opts.browsers);
   if (!/^\d+$/.test(opts.browsers) || browsers < 1 || browsers > 64) throw new UsageError(`--browsers must be a whole number from 1 to 64, got ${JSON.stringify(opts.browsers)}`);
-  const retentionMs = parseDuration(opts.retention, '--retention');
   const config = opts.config ? loadConfigFile(opts.config) : undefined;
+  const retention = serveRetention(opts, config);
   const listen = opts.api ? parseListen(opts.listen) : null;
   const rateLimit = parseRateLimit(opts.rateLimit);
   const secretBox = loadSecretBox();
@@ -188,9 +212,9 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   }
   engine.start();
   const stopPruning = new AbortController();
-  const pruning = runRetentionJob({ store, artifacts, clock, log: logger }, { retentionMs, everyMs: PRUNE_EVERY_MS }, stopPruning.signal);
+  const pruning = runRetentionJob({ store, artifacts, clock, log: logger }, { periods: retention, everyMs: PRUNE_EVERY_MS }, stopPruning.signal);
   const apiUrl = api ? apiUrlOf(api) : null;
-  logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, secrets: secretBox !== null, pid: process.pid }, 'agentcron serving');
+  logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, secrets: secretBox !== null, retention: describeRetention(retention), pid: process.pid }, 'agentcron serving');
   ctx.stderr(`agentcron serving (db ${redactUrl(opts.db)}, ${slots} slots${apiUrl ? `, API ${apiUrl}/v1, OpenAPI ${apiUrl}/openapi.json` : ', no API'}); Ctrl-C to stop\n`);
   if (api && !secretBox) ctx.stderr('secrets are off: set AGENTCRON_MASTER_KEY (openssl rand -base64 32) or AGENTCRON_MASTER_KEY_FILE to store secrets\n');
   if (api && (await noLiveKeys(store))) {

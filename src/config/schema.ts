@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DestinationConfigSchema } from '../delivery/registry.js';
 import { EMIT_POLICIES } from '../policy/emit.js';
+import { parseRetentionPeriod } from '../policy/retention.js';
 import { parseDuration } from '../spec/index.js';
 
 /** A duration such as `90s`, `15m`, `6h`, `1d`. */
@@ -92,6 +93,20 @@ export const ScheduleConfigSchema = z
   })
   .strict();
 
+/** `off` or a duration of at least 1h (src/policy/retention.ts). */
+const RetentionPeriod = z.string().check((ctx) => {
+  try {
+    parseRetentionPeriod(ctx.value, 'retention');
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: (error as Error).message.replace(/^retention: /, '') });
+  }
+});
+
+/** How long this deployment keeps history; read by `agentcron serve` (flags override it). */
+export const RetentionConfigSchema = z
+  .object({ runs: RetentionPeriod.optional(), artifacts: RetentionPeriod.optional(), deliveries: RetentionPeriod.optional() })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     /** Where `script` templates' modules are (relative to the working directory); default `templates`. */
@@ -99,6 +114,7 @@ export const ConfigSchema = z
     templates: z.array(TemplateConfigSchema).default([]),
     schedules: z.array(ScheduleConfigSchema).default([]),
     destinations: z.array(DestinationConfigSchema).default([]),
+    retention: RetentionConfigSchema.optional(),
   })
   .strict();
 

@@ -1,7 +1,6 @@
 import { mkdir, readFile, readdir, rm, rmdir, writeFile, rename } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
 import type { Artifact, ArtifactKind, Instant } from '../store/types.js';
 
@@ -31,7 +30,6 @@ export interface ArtifactStore {
 }
 
 export const DEFAULT_ARTIFACT_ROOT = '.agentcron/artifacts';
-export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Names become one path segment: anything outside [A-Za-z0-9._-] is replaced, dot-files are not allowed. */
 export function safeArtifactName(name: string): string {
@@ -129,7 +127,8 @@ export async function saveArtifact(
 }
 
 /**
- * Deletes artifacts older than the retention, files first then rows, in batches. A file that is
+ * Deletes artifacts older than the retention, files first then rows, in batches (the retention
+ * job, src/engine/retention.ts, calls this). A file that is
  * already gone still has its row removed; a row whose file cannot be deleted stays for the next pass.
  */
 export async function pruneArtifacts(
@@ -153,28 +152,5 @@ export async function pruneArtifacts(
     }
     pruned += await deps.store.artifacts.delete(removed);
     if (removed.length < old.length) return pruned;
-  }
-}
-
-/** Runs pruneArtifacts every `everyMs` (and once at start) until the signal aborts. */
-export async function runRetentionJob(
-  deps: { store: Store; artifacts: ArtifactStore; clock: Clock; log: Logger },
-  options: { retentionMs: number; everyMs: number; onPass?: (pruned: number) => void },
-  signal: AbortSignal,
-): Promise<void> {
-  while (!signal.aborted) {
-    let pruned = 0;
-    try {
-      pruned = await pruneArtifacts(deps, options.retentionMs, deps.clock.now());
-      if (pruned > 0) deps.log.info({ pruned }, 'pruned expired artifacts');
-    } catch (error) {
-      deps.log.error({ err: error }, 'artifact pruning failed');
-    }
-    options.onPass?.(pruned);
-    try {
-      await deps.clock.sleep(options.everyMs, signal);
-    } catch {
-      return;
-    }
   }
 }

@@ -62,6 +62,7 @@ export interface Store {
   readonly artifacts: ArtifactRepo;
   readonly trajectories: TrajectoryRepo;
   readonly stats: StatsRepo;
+  readonly retention: RetentionRepo;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -446,8 +447,45 @@ export interface ArtifactRepo {
   list(orgId: string, runId: string, attempt?: number): Promise<Artifact[]>;
   /** Across organisations: up to `limit` artifacts created before `before`, oldest first (retention). */
   createdBefore(before: Instant, limit: number): Promise<Artifact[]>;
+  /** Across organisations: the artifacts of the given runs (retention deletes their bytes with the runs). */
+  ofRuns(runIds: readonly string[]): Promise<Artifact[]>;
   /** Deletes rows by id; returns how many went. */
   delete(ids: readonly string[]): Promise<number>;
+}
+
+/** What one batch of run pruning deleted. */
+export interface PrunedRuns {
+  runs: number;
+  attempts: number;
+  events: number;
+  artifacts: number;
+  deliveries: number;
+  deliveryAttempts: number;
+}
+
+/**
+ * History pruning (docs/storage.md#retention), across organisations, in bounded batches so a
+ * large prune never holds the database for long. A run is expired when it is terminal and
+ * finished before the cutoff, unless it is still needed:
+ * - it has a pending delivery (DESIGN.md invariant 4: nothing produced is lost);
+ * - it is its schedule's latest successful run (on_change diffs against its output);
+ * - its schedule has an open incident and the run belongs to that incident's streak (no success
+ *   finished between it and the incident's opening) or is the run the incident names;
+ * - an idempotency key still inside its window points at it (a retried trigger must find it).
+ */
+export interface RetentionRepo {
+  /** Up to `limit` expired runs (ids and organisations), to prune with `deleteRuns`. */
+  expiredRuns(before: Instant, now: Instant, limit: number): Promise<Array<{ id: string; orgId: string }>>;
+  /**
+   * In one transaction: deletes those of `ids` that are still expired (the rules are checked
+   * again under lock) with their attempts, events, artifact rows, delivered or dead deliveries
+   * and delivery attempts. Pending deliveries are never deleted. Artifact bytes are the caller's.
+   */
+  deleteRuns(ids: readonly string[], before: Instant, now: Instant): Promise<PrunedRuns>;
+  /** In one transaction: up to `limit` delivered or dead deliveries whose last attempt was before `before`, with their attempt log. */
+  deleteDeliveries(before: Instant, limit: number): Promise<{ deliveries: number; attempts: number }>;
+  /** Up to `limit` idempotency keys whose window has closed by `now`. */
+  deleteExpiredIdempotencyKeys(now: Instant, limit: number): Promise<number>;
 }
 
 /** The agent trajectory cache (src/agent/trajectory-cache.ts), one entry per template version and parameter names. */

@@ -8,7 +8,7 @@ import type { SchedulePolicies } from '../../src/store/types.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { allRuns, MIN, schedule, SEC, seedHttp, T0, useTarget } from '../engine/harness.js';
 import { describeContract } from '../store/backends.js';
-import { deliverPending, usePagerDuty } from './harness.js';
+import { servingNode, usePagerDuty } from './harness.js';
 
 /**
  * A schedule checking a local page every 10 s, with PagerDuty as its alert destination: the
@@ -26,17 +26,7 @@ describeContract('alerts end to end', (backend) => {
     const clock = new FakeClock(T0);
     const engine = new Engine({ store, clock, logger: silentLogger(), runners: [new HttpRunner()], pollMs: 3_600_000, workerId: 'n1' });
     const pagerduty = createPagerdutyDestination('pd', { type: 'pagerduty', routingKey: pd.receiver.routingKey, url: pd.receiver.url }, { clock });
-    /** Moves to `at` and does what a serving node does there: fire, run, monitor, deliver. */
-    const stepTo = async (at: number) => {
-      await clock.advanceTo(at);
-      await engine.scheduler.tick();
-      await engine.worker.poll();
-      await engine.worker.idle();
-      await engine.monitor.tick();
-      await engine.worker.poll();
-      await engine.worker.idle();
-      await deliverPending(store, [pagerduty], clock);
-    };
+    const stepTo = servingNode(engine, store, clock, [pagerduty]);
     return { store, clock, engine, stepTo };
   }
 

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach } from 'vitest';
-import type { Clock } from '../../src/clock.js';
+import type { Clock, FakeClock } from '../../src/clock.js';
 import type { Destination, EventEnvelope } from '../../src/delivery/destination.js';
+import type { Engine } from '../../src/engine/engine.js';
 import type { Store } from '../../src/store/store.js';
 
 export interface PagerDutyEvent {
@@ -150,4 +151,21 @@ export async function deliverPending(store: Store, destinations: readonly Destin
     }
   }
   return sent;
+}
+
+/**
+ * Moves the fake clock to `at` and does what a serving node does there, one step after the
+ * other: fire, run, monitor, run what the monitor started, deliver the outbox to `destinations`.
+ */
+export function servingNode(engine: Engine, store: Store, clock: FakeClock, destinations: readonly Destination[]): (at: number) => Promise<void> {
+  return async (at: number) => {
+    await clock.advanceTo(at);
+    await engine.scheduler.tick();
+    await engine.worker.poll();
+    await engine.worker.idle();
+    await engine.monitor.tick();
+    await engine.worker.poll();
+    await engine.worker.idle();
+    await deliverPending(store, destinations, clock);
+  };
 }

@@ -57,10 +57,15 @@ describeContract('health evaluation', (backend) => {
       ['pd', `incident.${incident!.id}.opened`],
     ]);
     expect(opened[0]!.payload).toMatchObject({ type: 'incident.opened', schedule: { id: 's1' }, data: { incident: { id: incident!.id, status: 'open' } } });
+    // The streak began with the first failure (the timed-out run counts too).
+    const failingSince = new Date(T0 + 1 * MIN).toISOString();
+    expect(incident!.details).toMatchObject({ consecutiveFailures: 3, failingSince });
+    expect(opened[0]!.payload).toMatchObject({ data: { incident: { consecutiveFailures: 3, failingSince } } });
 
     await finish(store, 'succeeded', T0 + 5 * MIN);
     expect(await store.incidents.get('o1', incident!.id)).toMatchObject({ status: 'resolved', resolvedAt: T0 + 5 * MIN });
     expect((await deliveries(store, 'incident.resolved')).map((d) => d.destinationId)).toEqual(['hook', 'pd']);
+    expect((await deliveries(store, 'incident.resolved'))[0]!.payload).toMatchObject({ data: { incident: { status: 'resolved', failingSince } } });
     expect(await deliveries(store)).toHaveLength(4);
     expect(await store.health.get('s1')).toMatchObject({ consecutiveFailures: 0, consecutiveSuccesses: 1, totalFailed: 4, totalSucceeded: 1 });
   });

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileDestination } from '../../src/delivery/file.js';
-import { createSlackDestination, markdownToMrkdwn } from '../../src/delivery/slack.js';
+import { alertEnvelope } from '../../src/alerts/events.js';
+import { createSlackDestination, humanDuration, markdownToMrkdwn, renderSlackMessage, slackDestinationConfig } from '../../src/delivery/slack.js';
 import { until } from '../engine/harness.js';
 import { useReceiver } from './receiver.js';
-import { sampleMessage, T0 } from './fixtures.js';
+import { sampleMessage, sampleRun, T0 } from './fixtures.js';
 
 const never = new AbortController().signal;
 
@@ -67,6 +68,26 @@ describe('slack destination', () => {
     expect(await slack.send(sampleMessage(), never)).toMatchObject({ ok: false, retryable: true, retryAfterMs: 3000 });
     receiver.answer = () => ({ status: 400, body: 'invalid_payload' });
     expect(await slack.send(sampleMessage(), never)).toMatchObject({ ok: false, retryable: false, error: 'HTTP 400 invalid_payload' });
+  });
+
+  it('renders pauses and outages as on-call messages, links run ids with runUrl, and says how long things lasted', () => {
+    const paused = renderSlackMessage(
+      alertEnvelope({ eventId: 'e1', type: 'schedule.paused', orgId: 'o1', scheduleId: 'prices', run: null, occurredAt: T0, data: { note: 'circuit breaker: paused after 5 failures', probeAt: new Date(T0 + 60_000).toISOString() } }, 'd1'),
+    );
+    expect(paused.text).toBe('Paused: prices');
+    expect(paused.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: `circuit breaker: paused after 5 failures\nA probe run at <!date^${(T0 + 60_000) / 1000}^{date_short_pretty} {time_secs}|${new Date(T0 + 60_000).toISOString()}> resumes it if it succeeds.` } });
+    const outage = renderSlackMessage(
+      alertEnvelope({
+        eventId: 'e2', type: 'system.outage', orgId: 'o1', scheduleId: null, run: null, occurredAt: T0,
+        data: { from: new Date(T0 - 3_900_000).toISOString(), to: new Date(T0).toISOString(), schedules: [{ scheduleId: 'prices', occurrences: 12, caughtUp: 1, missed: 11 }] },
+      }, 'd2'),
+    );
+    expect(outage.text).toBe('agentcron was down for 1h 5m');
+    expect(outage.blocks[1]).toMatchObject({ text: { text: '• `prices`: 12 occurrences, 1 caught up, 11 missed' } });
+    const linked = renderSlackMessage(sampleMessage({ run: sampleRun({ id: 'r 1' }) }).envelope, { runUrl: 'https://ops.example/runs/{runId}' });
+    expect(linked.blocks[0]).toMatchObject({ text: { text: '*run.succeeded* · schedule `prices` · run <https://ops.example/runs/r%201|r 1>' } });
+    expect(slackDestinationConfig.safeParse({ type: 'slack', url: 'https://hooks.slack.com/x', runUrl: 'https://ops.example/runs' }).error?.issues[0]?.message).toBe('must contain {runId}');
+    expect([999, 20_000, 65_000, 3_600_000, 90_061_000].map(humanDuration)).toEqual(['999ms', '20s', '1m 5s', '1h', '1d 1h']);
   });
 });
 

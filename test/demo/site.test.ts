@@ -82,6 +82,12 @@ describe('demo site', () => {
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await get('/pages/flaky')).status);
     expect(statuses).toEqual([200, 200, 503, 200, 200, 503]);
+    // An outage on demand: every request fails until it is mended; the counter waits meanwhile.
+    expect((await get('/pages/flaky/down')).status).toBe(405);
+    expect(await (await get('/pages/flaky/down', { method: 'POST' })).json()).toEqual({ down: true });
+    for (let i = 0; i < 4; i++) expect((await get('/pages/flaky')).status).toBe(503);
+    expect(await (await get('/pages/flaky/up', { method: 'POST' })).json()).toEqual({ down: false });
+    expect((await get('/pages/flaky')).status).toBe(200);
     const started = Date.now();
     expect((await get('/pages/slow?ms=300')).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);

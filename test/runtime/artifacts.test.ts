@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { FileArtifactStore, pruneArtifacts, runRetentionJob, saveArtifact } from '../../src/runtime/artifacts.js';
+import { runRetentionJob } from '../../src/engine/retention.js';
+import { FileArtifactStore, pruneArtifacts, saveArtifact } from '../../src/runtime/artifacts.js';
 import { startReplayServer } from '../../src/runtime/replay-server.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
@@ -58,7 +59,7 @@ describe('artifacts: filesystem store, rows, retention', () => {
     const passes: number[] = [];
     const job = runRetentionJob(
       { store, artifacts: files, clock, log: silentLogger() },
-      { retentionMs: 30 * DAY, everyMs: DAY, onPass: (n) => passes.push(n) },
+      { periods: { runs: null, artifacts: 30 * DAY, deliveries: null }, everyMs: DAY, onPass: (report) => passes.push(report.artifacts) },
       stop.signal,
     );
     const nextPass = async () => {

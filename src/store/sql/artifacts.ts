@@ -56,6 +56,12 @@ export class SqlArtifactRepo implements ArtifactRepo {
     return rows.map(toArtifact);
   }
 
+  async ofRuns(runIds: readonly string[]): Promise<Artifact[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.db.query(`SELECT * FROM artifacts WHERE run_id IN (${placeholders(runIds.length)}) ORDER BY run_id, attempt, name`, [...runIds]);
+    return rows.map(toArtifact);
+  }
+
   async delete(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     return this.db.execute(`DELETE FROM artifacts WHERE id IN (${placeholders(ids.length)})`, [...ids]);

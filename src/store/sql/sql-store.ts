@@ -9,6 +9,7 @@ import type {
   MetaRepo,
   OrgRepo,
   ProfileRepo,
+  RetentionRepo,
   RunEventRepo,
   RunRepo,
   ScheduleRepo,
@@ -29,6 +30,7 @@ import { SqlIncidentRepo } from './incidents.js';
 import { SqlMetaRepo } from './meta.js';
 import { SqlOrgRepo } from './orgs.js';
 import { SqlProfileRepo } from './profiles.js';
+import { SqlRetentionRepo } from './retention.js';
 import { SqlRunRepo } from './runs.js';
 import { SqlScheduleRepo } from './schedules.js';
 import { SqlSecretRepo } from './secrets.js';
@@ -62,6 +64,7 @@ export class SqlStore implements Store {
   readonly artifacts: ArtifactRepo;
   readonly trajectories: TrajectoryRepo;
   readonly stats: StatsRepo;
+  readonly retention: RetentionRepo;
 
   constructor(
     private readonly db: Queryable,
@@ -85,6 +88,7 @@ export class SqlStore implements Store {
     this.artifacts = new SqlArtifactRepo(db);
     this.trajectories = new SqlTrajectoryRepo(db);
     this.stats = new SqlStatsRepo(db);
+    this.retention = new SqlRetentionRepo(db);
   }
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {

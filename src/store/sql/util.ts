@@ -13,6 +13,12 @@ export function forUpdate(db: Queryable, skipLocked = false): string {
   return skipLocked ? ' FOR UPDATE SKIP LOCKED' : ' FOR UPDATE';
 }
 
+/** SQL for the text of a top-level field of a JSON document stored as TEXT (null when absent). */
+export function jsonText(db: Queryable, column: string, key: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new RangeError(`jsonText: unsafe key ${JSON.stringify(key)}`);
+  return db.dialect === 'postgres' ? `(${column}::jsonb ->> '${key}')` : `json_extract(${column}, '$.${key}')`;
+}
+
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
