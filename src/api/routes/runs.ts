@@ -9,7 +9,7 @@ import { attemptView, runEventView, runView } from '../views.js';
 /** Rows per page read by the NDJSON export: big enough to amortise queries, small enough to stream. */
 const EXPORT_PAGE = 500;
 
-async function runOf(store: Store, caller: Caller, id: string): Promise<Run> {
+export async function runOf(store: Store, caller: Caller, id: string): Promise<Run> {
   const run = await store.runs.get(caller.orgId, id);
   if (!run) throw notFound('run', id);
   return run;
@@ -25,10 +25,7 @@ async function* exportLines(store: Store, orgId: string, since: number): AsyncGe
   } while (cursor);
 }
 
-/**
- * Run routes. Run artifacts and replays are added by the runtime's own module through
- * `ApiRouter.add` (see `ApiOptions.extensions` in server.ts), under `/v1/runs/:id/…`.
- */
+/** Run routes; their artifacts are in artifacts.ts. */
 export function runRoutes(router: ApiRouter, ctx: ApiContext): void {
   const { store, clock } = ctx;
 
