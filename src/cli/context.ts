@@ -10,6 +10,23 @@ export interface CliContext {
   env?: NodeJS.ProcessEnv;
   /** Waits between polls (backfill --wait); tests make it advance the world instead. */
   sleep?: (ms: number) => Promise<void>;
+  /** Resolves when a command that serves until stopped (runs replay) should stop: SIGINT/SIGTERM by default. */
+  untilStopped?: () => Promise<void>;
+  /** Width of the terminal stderr is, for progress lines (default 80). */
+  stderrColumns?: number;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
 
 export function processContext(): CliContext {
@@ -18,6 +35,7 @@ export function processContext(): CliContext {
     stderr: (text) => void process.stderr.write(text),
     now: () => Date.now(),
     stderrIsTTY: process.stderr.isTTY === true,
+    ...(process.stderr.columns ? { stderrColumns: process.stderr.columns } : {}),
   };
 }
 

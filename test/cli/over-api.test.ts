@@ -226,7 +226,7 @@ describeContract('agentcron apply progress', (backend) => {
     expect(code).toBe(0);
     // One change (the new schedule daily; the rest is unchanged): the bar counts changes only.
     expect(err).toContain('applying [');
-    expect(err).toMatch(/1\/1 schedule daily/);
+    expect(err).toMatch(/1\/1 100% schedule daily/);
     expect(err.endsWith('\r\x1b[2K')).toBe(true);
   });
 });
@@ -261,7 +261,7 @@ describeContract('agentcron backfill --wait', (backend) => {
         expect(code).toBe(0);
         expect(polls).toBe(3);
         expect(out).toMatch(/^backfill \S+ finished: 3 cancelled\n$/);
-        expect(err).toContain('] 3/3 3 finished');
+        expect(err).toContain('] 3/3 100% 3 finished');
         expect(err.endsWith('\r\x1b[2K')).toBe(true);
       }
     } finally {
