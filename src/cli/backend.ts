@@ -9,7 +9,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
+import { invalidateTemplateCache } from '../agent/trajectory-cache.js';
 import { healthReport } from '../alerts/report.js';
+import { runPagesSince } from '../api/routes/runs.js';
 import { artifactView, attemptView, deliveryAttemptView, deliveryView, destinationView, healthView, incidentView, runEventView, runView, scheduleView, trajectoryView } from '../api/views.js';
 import {
   AgentcronClient,
@@ -37,9 +39,6 @@ import type { NewSchedule, RunFilter, SchedulePatch, Store } from '../store/stor
 import type { DeliveryStatus, IncidentStatus, OverlapPolicy, RunStatus, RunTrigger, Schedule as StoredSchedule, SchedulePolicies, TemplateKind, TemplateVersion } from '../store/types.js';
 import { UsageError } from './context.js';
 import { DEFAULT_ORG, withDbOption } from './store-option.js';
-
-/** Rows per page when the export reads the database: big enough to amortise queries, small enough to stream. */
-const EXPORT_PAGE = 500;
 
 /** A local file with an artifact's bytes; `release` removes it when it was a download. */
 export interface ArtifactFile {
@@ -227,12 +226,7 @@ export class StoreBackend implements Backend {
   }
 
   async *exportRuns(since: number): AsyncIterable<Run> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.store.runs.list({ orgId: this.orgId, from: since, limit: EXPORT_PAGE, ...(cursor ? { cursor } : {}) });
-      yield* page.runs.map(runView);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    for await (const runs of runPagesSince(this.store, this.orgId, since)) yield* runs.map(runView);
   }
 
   async cancelRun(id: string, reason: string) {
@@ -297,8 +291,8 @@ export class StoreBackend implements Backend {
   }
 
   async invalidateCache(templateId: string): Promise<number> {
-    const removed = await this.store.trajectories.invalidate(this.orgId, templateId);
-    if (removed === 0 && !(await this.store.templates.get(this.orgId, templateId))) throw notFound('template', templateId);
+    const removed = await invalidateTemplateCache(this.store, this.orgId, templateId);
+    if (removed === null) throw notFound('template', templateId);
     return removed;
   }
 

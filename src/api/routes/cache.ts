@@ -1,4 +1,5 @@
 /** The agent trajectory cache: what is cached, and dropping a template's entries. */
+import { invalidateTemplateCache } from '../../agent/trajectory-cache.js';
 import type { ApiContext } from '../context.js';
 import { notFound } from '../problem.js';
 import type { ApiRouter } from '../router.js';
@@ -10,9 +11,9 @@ export function cacheRoutes(router: ApiRouter, { store }: ApiContext): void {
   }));
 
   router.route('invalidateCache', async ({ params }, { caller }) => {
-    const removed = await store.trajectories.invalidate(caller.orgId, params.templateId);
     // Nothing cached is fine for a known template; an id the organisation never had is a 404 like everywhere else.
-    if (removed === 0 && !(await store.templates.get(caller.orgId, params.templateId))) throw notFound('template', params.templateId);
+    const removed = await invalidateTemplateCache(store, caller.orgId, params.templateId);
+    if (removed === null) throw notFound('template', params.templateId);
     return { templateId: params.templateId, removed };
   });
 }
