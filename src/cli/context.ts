@@ -6,6 +6,8 @@ export interface CliContext {
   now(): number;
   /** Whether stderr is a terminal: progress bars are drawn only then. */
   stderrIsTTY?: boolean;
+  /** Whether stdout is a terminal: a command that streams data there draws no progress line between it. */
+  stdoutIsTTY?: boolean;
   /** The environment commands read beyond their options (default: process.env). */
   env?: NodeJS.ProcessEnv;
   /** Waits between polls (backfill --wait); tests make it advance the world instead. */
@@ -35,6 +37,7 @@ export function processContext(): CliContext {
     stderr: (text) => void process.stderr.write(text),
     now: () => Date.now(),
     stderrIsTTY: process.stderr.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
     ...(process.stderr.columns ? { stderrColumns: process.stderr.columns } : {}),
   };
 }

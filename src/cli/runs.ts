@@ -71,7 +71,8 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .requiredOption('--since <iso>', 'nominal time at or after (UTC unless the time says otherwise)'),
   ).action(async (opts: BackendOptions & { since: string }) => {
     const since = parseInstant('--since', opts.since, 'UTC');
-    const progress = progressBar(ctx, null, 'exporting runs');
+    // Runs printed on the terminal itself would be torn by a progress line between them: then only the summary.
+    const progress = progressBar(ctx.stdoutIsTTY ? { ...ctx, stderrIsTTY: false } : ctx, null, 'exporting runs');
     let count = 0;
     await usingBackend(opts, ctx.now, async (backend) => {
       for await (const run of backend.exportRuns(since)) {

@@ -243,6 +243,14 @@ describeContract('agentcron CLI over the API', (backend) => {
     expect((await run('runs', 'export', '--since', '2026-03-01T00:00Z', '--db', db)).out).toBe(exported.out);
     expect((await run('runs', 'export', '--since', '2026-04-01T00:00Z', ...via))).toMatchObject({ out: '', err: 'exported 0 runs since 2026-04-01T00:00:00.000Z\n' });
     expect(await run('runs', 'export', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('--since') });
+    // On a terminal: a counting line while the runs stream to a file, then the summary; nothing between runs printed on the terminal.
+    for (const stdoutIsTTY of [false, true]) {
+      let err = '';
+      const code = await runCli(['runs', 'export', '--since', '2026-03-01T00:00Z', ...via], { stdout: () => {}, stderr: (t) => void (err += t), now: () => NOW, stderrIsTTY: true, stdoutIsTTY });
+      expect(code).toBe(0);
+      if (stdoutIsTTY) expect(err).toBe('exported 1 run since 2026-03-01T00:00:00.000Z\n');
+      else expect(err).toMatch(/^\r\x1b\[2Kexporting runs 0(\r\x1b\[2Kexporting runs 1)?\r\x1b\[2Kexported 1 run since 2026-03-01T00:00:00\.000Z\n$/);
+    }
 
     // Deliveries: get with its attempt log, and a range redelivery.
     await store.deliveries.enqueue([{ id: 'evt-1:hook', orgId: 'default', eventId: 'evt-1', eventType: 'run.failed', destinationId: 'hook', runId: triggered.id, scheduleId: 'hourly', payload: { ok: false }, nextAttemptAt: NOW }], NOW);
