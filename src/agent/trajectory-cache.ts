@@ -41,3 +41,13 @@ export class TrajectoryCache {
     await this.store.trajectories.recordHit(key.orgId, key.templateId, key.templateVersion, key.paramKey, this.clock.now());
   }
 }
+
+/**
+ * Drops a template's cached trajectories (every version) and says how many; null when the
+ * organisation neither has the template nor had anything cached for it (an unknown id).
+ */
+export async function invalidateTemplateCache(store: Store, orgId: string, templateId: string): Promise<number | null> {
+  const removed = await store.trajectories.invalidate(orgId, templateId);
+  if (removed === 0 && !(await store.templates.get(orgId, templateId))) return null;
+  return removed;
+}

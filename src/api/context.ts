@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../config/secrets.js';
+import type { ArtifactStore } from '../runtime/artifacts.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
 
@@ -11,4 +12,6 @@ export interface ApiContext {
   runners: readonly TemplateRunner[];
   /** Null when no master key is configured: secret routes answer 503 and say how to set one. */
   secretBox: SecretBox | null;
+  /** Where artifact bytes are kept; null when this node has none (artifact downloads answer 503). */
+  artifacts: ArtifactStore | null;
 }

@@ -342,6 +342,85 @@ export const Profile = z
   .meta({ id: 'Profile', description: 'browser state itself is never returned' });
 
 // ---------------------------------------------------------------------------------------------
+// Run artifacts, schedule health, destinations, the trajectory cache
+
+export const ArtifactKind = z.enum(['trace', 'screenshot', 'console', 'download', 'other']);
+export const RunArtifact = z
+  .object({
+    attempt: z.number().int(),
+    name: z.string(),
+    kind: ArtifactKind,
+    contentType: z.string(),
+    size: z.number().int().meta({ description: 'bytes' }),
+    createdAt: Instant,
+  })
+  .meta({ id: 'RunArtifact', description: 'a file an attempt produced; its bytes are at GET /v1/runs/{id}/artifacts/{attempt}/{name}' });
+export const RunArtifactsQuery = z.strictObject({
+  attempt: z.coerce.number().int().positive().optional().meta({ description: 'only this attempt' }),
+  kind: csvOf(ArtifactKind.options).optional(),
+});
+export const ArtifactParams = z.strictObject({ id: z.string(), attempt: z.coerce.number().int().positive(), name: z.string().min(1) });
+
+export const HealthState = z.enum(['ok', 'failing', 'incident', 'paused', 'breaker_open', 'no_runs']);
+export const ScheduleHealth = z
+  .object({
+    scheduleId: z.string(),
+    state: HealthState,
+    pauseNote: z.string().nullable(),
+    consecutiveFailures: z.number().int(),
+    consecutiveSuccesses: z.number().int(),
+    lastSuccessAt: NullableInstant,
+    lastFailureAt: NullableInstant,
+    successRate: z.number().nullable().meta({ description: 'successes over counted outcomes (failed, timed-out and missed runs fail); null before any' }),
+    expectedFires: z.number().int().meta({ description: 'occurrences that came due' }),
+    actualFires: z.number().int().meta({ description: 'occurrences that started a run' }),
+    openIncident: z.object({ id: z.string(), summary: z.string(), openedAt: Instant }).nullable(),
+  })
+  .meta({ id: 'ScheduleHealth' });
+
+export const Destination = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    enabled: z.boolean(),
+    disabledAt: NullableInstant.meta({ description: 'when a 410 Gone (or an operator) disabled it; its deliveries wait' }),
+    disabledReason: z.string().nullable(),
+  })
+  .meta({ id: 'Destination' });
+export const DestinationEnabled = z
+  .object({ destination: Destination, changed: z.boolean().meta({ description: 'false when it was not disabled' }) })
+  .meta({ id: 'DestinationEnabled' });
+
+export const CachedTrajectory = z
+  .object({
+    template: z.string(),
+    version: z.number().int(),
+    params: z.string().meta({ description: 'the parameter names the trajectory is cached for, comma-separated' }),
+    steps: z.number().int(),
+    hits: z.number().int(),
+    rewrites: z.number().int(),
+    updatedAt: Instant,
+    lastHitAt: NullableInstant,
+  })
+  .meta({ id: 'CachedTrajectory' });
+export const CacheInvalidated = z.object({ templateId: z.string(), removed: z.number().int() }).meta({ id: 'CacheInvalidated' });
+
+/** Upper bound of one range redelivery, so a mistyped range cannot requeue the whole history at once. */
+export const MAX_REDELIVER_RANGE = 100_000;
+export const RedeliverRangeBody = z
+  .strictObject({
+    since: InstantInput.meta({ description: 'deliveries created at or after' }),
+    until: InstantInput.meta({ description: 'deliveries created before' }),
+    status: z.array(z.enum(['dead', 'delivered'])).min(1).default(['dead']),
+    destinationId: z.string().optional(),
+    limit: z.number().int().min(1).max(MAX_REDELIVER_RANGE).default(1000).meta({ description: 'at most this many; `more` says when others match' }),
+  })
+  .refine((b) => b.since < b.until, { path: ['until'], message: 'must be after since' });
+export const RedeliverRangeResult = z
+  .object({ count: z.number().int(), ids: z.array(z.string()), more: z.boolean().meta({ description: 'more deliveries match: call again' }) })
+  .meta({ id: 'RedeliverRangeResult' });
+
+// ---------------------------------------------------------------------------------------------
 // Secrets and keys
 
 export const SecretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'letters, digits and underscore, not starting with a digit (max 128)');
@@ -430,8 +509,20 @@ export const endpoints = {
   getDelivery: endpoint({ method: 'GET', path: '/v1/deliveries/:id', tag: 'deliveries', summary: 'a delivery and its attempts', role: 'viewer', params: IdParams, status: 200, response: DeliveryDetail }),
   redeliver: endpoint({ method: 'POST', path: '/v1/deliveries/:id/redeliver', tag: 'deliveries', summary: 'make a dead or delivered delivery pending again', role: 'operator', params: IdParams, status: 200, response: Delivery }),
 
+  redeliverRange: endpoint({ method: 'POST', path: '/v1/deliveries/redeliver', tag: 'deliveries', summary: 'make every dead (or delivered) delivery created in [since, until) pending again, with the same ids', role: 'operator', body: RedeliverRangeBody, status: 200, response: RedeliverRangeResult }),
+  listDestinations: endpoint({ method: 'GET', path: '/v1/destinations', tag: 'deliveries', summary: 'destinations with their state (enabled, or disabled by a 410 Gone)', role: 'viewer', status: 200, response: z.object({ destinations: z.array(Destination) }) }),
+  enableDestination: endpoint({ method: 'POST', path: '/v1/destinations/:id/enable', tag: 'deliveries', summary: 're-enable a disabled destination; its waiting deliveries resume', role: 'operator', params: IdParams, status: 200, response: DestinationEnabled }),
+
   listIncidents: endpoint({ method: 'GET', path: '/v1/incidents', tag: 'incidents', summary: 'incidents, newest first', role: 'viewer', query: IncidentListQuery, status: 200, response: z.object({ incidents: z.array(Incident) }) }),
   getIncident: endpoint({ method: 'GET', path: '/v1/incidents/:id', tag: 'incidents', summary: 'one incident', role: 'viewer', params: IdParams, status: 200, response: Incident }),
+
+  listHealth: endpoint({ method: 'GET', path: '/v1/health', tag: 'incidents', summary: 'a health row per schedule: state, streaks, last success, success rate, fires, open incident', role: 'viewer', status: 200, response: z.object({ schedules: z.array(ScheduleHealth) }) }),
+
+  listRunArtifacts: endpoint({ method: 'GET', path: '/v1/runs/:id/artifacts', tag: 'runs', summary: 'files the run\'s attempts produced (traces, screenshots, console logs, downloads)', role: 'viewer', params: IdParams, query: RunArtifactsQuery, status: 200, response: z.object({ artifacts: z.array(RunArtifact) }) }),
+  getRunArtifact: endpoint({ method: 'GET', path: '/v1/runs/:id/artifacts/:attempt/:name', tag: 'runs', summary: 'the bytes of one artifact, as a download', role: 'viewer', params: ArtifactParams, status: 200, response: z.string().meta({ format: 'binary' }), contentType: 'application/octet-stream' }),
+
+  listCache: endpoint({ method: 'GET', path: '/v1/cache', tag: 'cache', summary: 'cached agent trajectories (replayed without the model)', role: 'viewer', query: z.strictObject({ template: z.string().optional() }), status: 200, response: z.object({ trajectories: z.array(CachedTrajectory) }) }),
+  invalidateCache: endpoint({ method: 'DELETE', path: '/v1/cache/:templateId', tag: 'cache', summary: 'drop a template\'s cached trajectories (every version); its next run asks the model', role: 'operator', params: z.strictObject({ templateId: z.string() }), status: 200, response: CacheInvalidated }),
 
   listProfiles: endpoint({ method: 'GET', path: '/v1/profiles', tag: 'profiles', summary: 'browser profiles (names and versions; never their state)', role: 'viewer', status: 200, response: z.object({ profiles: z.array(Profile) }) }),
   deleteProfile: endpoint({ method: 'DELETE', path: '/v1/profiles/:name', tag: 'profiles', summary: 'delete a profile', role: 'admin', params: NameParams, status: 204, response: null }),

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { packageVersion } from '../cli/version.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../config/secrets.js';
+import type { ArtifactStore } from '../runtime/artifacts.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
 import { authenticate } from './auth.js';
@@ -15,7 +16,11 @@ import type { ApiContext } from './context.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { problem, sendProblem, toProblem } from './problem.js';
 import { ApiRouter } from './router.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { cacheRoutes } from './routes/cache.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { destinationRoutes } from './routes/destinations.js';
+import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { keyRoutes } from './routes/keys.js';
 import { profileRoutes } from './routes/profiles.js';
@@ -24,7 +29,7 @@ import { scheduleRoutes } from './routes/schedules.js';
 import { secretRoutes } from './routes/secrets.js';
 import { templateRoutes } from './routes/templates.js';
 
-/** Adds routes of a later capability (run artifacts, replays): `router.add(endpoint, handler)`. */
+/** Adds routes of a later capability: `router.add(endpoint, handler)`. */
 export type ApiExtension = (router: ApiRouter, ctx: ApiContext) => void;
 
 export interface RateLimitOptions {
@@ -41,6 +46,8 @@ export interface ApiOptions {
   clock: Clock;
   runners: readonly TemplateRunner[];
   secretBox?: SecretBox | null;
+  /** Artifact bytes (traces, screenshots) for GET /v1/runs/{id}/artifacts/…; `serve` passes its --artifacts store. */
+  artifacts?: ArtifactStore | null;
   logger?: Logger;
   /** Per-key limits; false turns them off. */
   rateLimit?: RateLimitOptions | false;
@@ -53,8 +60,12 @@ const ROUTE_MODULES: readonly ApiExtension[] = [
   templateRoutes,
   scheduleRoutes,
   runRoutes,
+  artifactRoutes,
   deliveryRoutes,
+  destinationRoutes,
   incidentRoutes,
+  healthRoutes,
+  cacheRoutes,
   profileRoutes,
   secretRoutes,
   keyRoutes,
@@ -62,7 +73,7 @@ const ROUTE_MODULES: readonly ApiExtension[] = [
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({ loggerInstance: options.logger as FastifyBaseLogger | undefined, bodyLimit: 1_048_576 });
-  const ctx: ApiContext = { store: options.store, clock: options.clock, runners: options.runners, secretBox: options.secretBox ?? null };
+  const ctx: ApiContext = { store: options.store, clock: options.clock, runners: options.runners, secretBox: options.secretBox ?? null, artifacts: options.artifacts ?? null };
 
   // An empty JSON body means "no options" (POST …/pause with Content-Type: application/json and nothing else).
   const jsonParser = app.getDefaultJsonParser('error', 'error');

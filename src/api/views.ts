@@ -1,4 +1,5 @@
 /** Store records as the API shows them (schemas.ts): ISO instants, no internal columns. */
+import type { ScheduleHealthRow } from '../alerts/report.js';
 import type * as Store from '../store/types.js';
 import type * as Api from './schemas.js';
 import type { z } from 'zod';
@@ -109,4 +110,34 @@ export function profileView(p: Store.Profile, now: number): z.output<typeof Api.
 
 export function apiKeyView(k: Store.ApiKey): z.output<typeof Api.ApiKey> {
   return { id: k.id, name: k.name, role: k.role, prefix: k.prefix, createdAt: iso(k.createdAt), lastUsedAt: isoOrNull(k.lastUsedAt), revokedAt: isoOrNull(k.revokedAt) };
+}
+
+export function artifactView(a: Store.Artifact): z.output<typeof Api.RunArtifact> {
+  return { attempt: a.attempt, name: a.name, kind: a.kind, contentType: a.contentType, size: a.size, createdAt: iso(a.createdAt) };
+}
+
+export function healthView(r: ScheduleHealthRow): z.output<typeof Api.ScheduleHealth> {
+  return {
+    ...r,
+    lastSuccessAt: isoOrNull(r.lastSuccessAt),
+    lastFailureAt: isoOrNull(r.lastFailureAt),
+    openIncident: r.openIncident ? { id: r.openIncident.id, summary: r.openIncident.summary, openedAt: iso(r.openIncident.openedAt) } : null,
+  };
+}
+
+export function destinationView(s: Store.DestinationState): z.output<typeof Api.Destination> {
+  return { id: s.destinationId, type: s.type, enabled: s.disabledAt === null, disabledAt: isoOrNull(s.disabledAt), disabledReason: s.disabledReason };
+}
+
+export function trajectoryView(t: Store.Trajectory): z.output<typeof Api.CachedTrajectory> {
+  return {
+    template: t.templateId,
+    version: t.templateVersion,
+    params: t.paramKey,
+    steps: Array.isArray(t.actions) ? t.actions.length : 0,
+    hits: t.hits,
+    rewrites: t.rewrites,
+    updatedAt: iso(t.updatedAt),
+    lastHitAt: isoOrNull(t.lastHitAt),
+  };
 }

@@ -4,27 +4,46 @@
  * Commands are written once against `Backend`; both speak the API's shapes (src/api/schemas.ts),
  * so `--json` prints the same thing either way.
  */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { attemptView, deliveryView, runEventView, runView, scheduleView } from '../api/views.js';
-import { AgentcronClient, ApiError, type Attempt, type Delivery, type Run, type RunEvent, type Schedule } from '../client/index.js';
+import { invalidateTemplateCache } from '../agent/trajectory-cache.js';
+import { healthReport } from '../alerts/report.js';
+import { runPagesSince } from '../api/routes/runs.js';
+import { artifactView, attemptView, deliveryAttemptView, deliveryView, destinationView, healthView, incidentView, runEventView, runView, scheduleView, trajectoryView } from '../api/views.js';
+import {
+  AgentcronClient,
+  ApiError,
+  type Attempt,
+  type CachedTrajectory,
+  type Delivery,
+  type DeliveryDetail,
+  type Destination,
+  type Incident,
+  type Run,
+  type RunArtifact,
+  type RunEvent,
+  type Schedule,
+  type ScheduleHealth,
+} from '../client/index.js';
 import { applyConfig, type ApplyTarget, type PlanStep } from '../config/apply.js';
 import type { Config } from '../config/schema.js';
+import { redeliverRange, type RedeliverRange } from '../delivery/outbox.js';
 import { backfill, triggerRun } from '../engine/operations.js';
+import { FileArtifactStore, type ArtifactStore } from '../runtime/artifacts.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import { openStore } from '../store/open.js';
 import type { NewSchedule, RunFilter, SchedulePatch, Store } from '../store/store.js';
-import type { DeliveryStatus, OverlapPolicy, RunStatus, RunTrigger, Schedule as StoredSchedule, SchedulePolicies, TemplateKind, TemplateVersion } from '../store/types.js';
+import type { DeliveryStatus, IncidentStatus, OverlapPolicy, RunStatus, RunTrigger, Schedule as StoredSchedule, SchedulePolicies, TemplateKind, TemplateVersion } from '../store/types.js';
 import { UsageError } from './context.js';
 import { DEFAULT_ORG, withDbOption } from './store-option.js';
 
-/** An artifact of a run as the CLI shows it (the HTTP API does not list artifacts yet). */
-export interface ArtifactView {
-  attempt: number;
-  name: string;
-  kind: string;
-  contentType: string;
-  size: number;
-  createdAt: string;
+/** A local file with an artifact's bytes; `release` removes it when it was a download. */
+export interface ArtifactFile {
+  path: string;
+  release(): Promise<void>;
 }
 
 export interface RunQuery {
@@ -54,14 +73,33 @@ export interface Backend {
   backfill(id: string, options: { from: number; to: number; dryRun: boolean; concurrency: number }): Promise<{ backfillId: string; occurrences: string[]; runs: Run[] }>;
   /** Newest nominal time first, up to `limit` runs (following pages). */
   listRuns(query: RunQuery): Promise<Run[]>;
-  /** A run, its attempts and (on the database) its artifacts. */
-  getRun(id: string): Promise<{ run: Run; attempts: Attempt[]; artifacts?: ArtifactView[] }>;
+  /** A run, its attempts and its artifacts. */
+  getRun(id: string): Promise<{ run: Run; attempts: Attempt[]; artifacts: RunArtifact[] }>;
+  /** What the run's attempts produced (of one attempt when given). */
+  listArtifacts(runId: string, attempt?: number): Promise<RunArtifact[]>;
+  /** The artifact's bytes in a local file: the stored file itself on the database, a download over the API. */
+  artifactFile(runId: string, artifact: RunArtifact): Promise<ArtifactFile>;
+  /** Every run with a nominal time at or after `since`, newest first, read a page at a time. */
+  exportRuns(since: number): AsyncIterable<Run>;
   /** Cancels a queued or running run; `changed: false` when it had already finished. */
   cancelRun(id: string, reason: string): Promise<{ run: Run; changed: boolean }>;
   runEvents(id: string): Promise<RunEvent[]>;
   listDeliveries(query: DeliveryQuery): Promise<Delivery[]>;
+  /** A delivery and its attempt log; UsageError when there is no such delivery. */
+  getDelivery(id: string): Promise<DeliveryDetail>;
   /** Makes a dead or delivered delivery pending again; UsageError when there is no such delivery. */
   redeliver(id: string): Promise<Delivery>;
+  /** Makes the deliveries of a range pending again (at most `limit`; `more` when others match). */
+  redeliverRange(range: Omit<RedeliverRange, 'orgId'>): Promise<{ ids: string[]; more: boolean }>;
+  listDestinations(): Promise<Destination[]>;
+  /** Re-enables a disabled destination; UsageError when there is no such destination. */
+  enableDestination(id: string): Promise<{ destination: Destination; changed: boolean }>;
+  /** A health row per schedule. */
+  health(): Promise<ScheduleHealth[]>;
+  listIncidents(query: { status?: IncidentStatus; scheduleId?: string; limit: number }): Promise<Incident[]>;
+  listCache(templateId?: string): Promise<CachedTrajectory[]>;
+  /** Drops a template's cached trajectories and says how many; UsageError for a template the organisation does not have. */
+  invalidateCache(templateId: string): Promise<number>;
   /** Makes the organisation's templates and schedules match the file: see config/apply.ts. */
   apply(config: Config, options: { dryRun: boolean; prune: boolean; runners: readonly TemplateRunner[]; file: string; onStep?: (step: PlanStep) => void }): Promise<PlanStep[]>;
   close(): Promise<void>;
@@ -71,6 +109,8 @@ export interface BackendOptions {
   db: string;
   server?: string;
   apiKey?: string;
+  /** The artifact directory, for commands that read artifact bytes on the database (see withArtifactsOption). */
+  artifacts?: string;
 }
 
 /** Adds `--db`, `--server` and `--api-key` (env AGENTCRON_DB, AGENTCRON_URL, AGENTCRON_API_KEY). */
@@ -88,7 +128,7 @@ export async function usingBackend<T>(options: BackendOptions, now: () => number
     if (!/^https?:\/\/[^/]/i.test(options.server)) throw new UsageError(`--server must be an http:// or https:// URL, got ${JSON.stringify(options.server)}`);
     backend = new ApiBackend(new AgentcronClient({ baseUrl: options.server, apiKey: options.apiKey }), now);
   } else {
-    backend = new StoreBackend(await openStore(options.db), now);
+    backend = new StoreBackend(await openStore(options.db), now, { artifacts: new FileArtifactStore(options.artifacts) });
   }
   try {
     return await fn(backend);
@@ -103,11 +143,17 @@ const notFound = (entity: string, id: string) => new UsageError(`${entity} ${JSO
 
 /** Straight to the database, in the self-hosted default organisation. */
 export class StoreBackend implements Backend {
+  private readonly orgId: string;
+  private readonly artifacts: ArtifactStore;
+
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
-    private readonly orgId = DEFAULT_ORG,
-  ) {}
+    options: { orgId?: string; artifacts?: ArtifactStore } = {},
+  ) {
+    this.orgId = options.orgId ?? DEFAULT_ORG;
+    this.artifacts = options.artifacts ?? new FileArtifactStore();
+  }
 
   async listSchedules(): Promise<Schedule[]> {
     return (await this.store.schedules.list(this.orgId)).map(scheduleView);
@@ -161,8 +207,26 @@ export class StoreBackend implements Backend {
   async getRun(id: string) {
     const run = await this.store.runs.get(this.orgId, id);
     if (!run) throw notFound('run', id);
-    const artifacts = (await this.store.artifacts.list(this.orgId, run.id)).map((a) => ({ attempt: a.attempt, name: a.name, kind: a.kind, contentType: a.contentType, size: a.size, createdAt: new Date(a.createdAt).toISOString() }));
+    const artifacts = (await this.store.artifacts.list(this.orgId, run.id)).map(artifactView);
     return { run: runView(run), attempts: (await this.store.runs.attempts(run.id)).map(attemptView), artifacts };
+  }
+
+  async listArtifacts(runId: string, attempt?: number): Promise<RunArtifact[]> {
+    if (!(await this.store.runs.get(this.orgId, runId))) throw notFound('run', runId);
+    return (await this.store.artifacts.list(this.orgId, runId, attempt)).map(artifactView);
+  }
+
+  async artifactFile(runId: string, artifact: RunArtifact): Promise<ArtifactFile> {
+    const row = await this.store.artifacts.get(this.orgId, runId, artifact.attempt, artifact.name);
+    if (!row) throw notFound('artifact', `${runId}/${artifact.attempt}/${artifact.name}`);
+    const path = this.artifacts.localPath?.(row.storageKey);
+    if (path === undefined) throw new UsageError('this artifact store keeps no local files');
+    if (!existsSync(path)) throw new UsageError(`artifact file ${path} is missing (wrong --artifacts directory, or pruned?)`);
+    return { path, release: async () => {} };
+  }
+
+  async *exportRuns(since: number): AsyncIterable<Run> {
+    for await (const runs of runPagesSince(this.store, this.orgId, since)) yield* runs.map(runView);
   }
 
   async cancelRun(id: string, reason: string) {
@@ -188,10 +252,48 @@ export class StoreBackend implements Backend {
     return (await this.store.deliveries.list({ orgId: this.orgId, ...query })).map(deliveryView);
   }
 
+  async getDelivery(id: string): Promise<DeliveryDetail> {
+    const delivery = await this.store.deliveries.get(this.orgId, id);
+    if (!delivery) throw notFound('delivery', id);
+    return { delivery: deliveryView(delivery), attempts: (await this.store.deliveries.attempts(id)).map(deliveryAttemptView) };
+  }
+
   async redeliver(id: string): Promise<Delivery> {
     const delivery = await this.store.deliveries.redeliver(this.orgId, id, this.now());
     if (!delivery) throw notFound('delivery', id);
     return deliveryView(delivery);
+  }
+
+  redeliverRange(range: Omit<RedeliverRange, 'orgId'>) {
+    return redeliverRange(this.store, { ...range, orgId: this.orgId }, this.now());
+  }
+
+  async listDestinations(): Promise<Destination[]> {
+    return (await this.store.destinations.list(this.orgId)).map(destinationView);
+  }
+
+  async enableDestination(id: string) {
+    if (!(await this.store.destinations.get(this.orgId, id))) throw notFound('destination', id);
+    const changed = await this.store.destinations.enable(this.orgId, id, this.now());
+    return { destination: destinationView((await this.store.destinations.get(this.orgId, id))!), changed };
+  }
+
+  async health(): Promise<ScheduleHealth[]> {
+    return (await healthReport(this.store, this.orgId)).map(healthView);
+  }
+
+  async listIncidents(query: { status?: IncidentStatus; scheduleId?: string; limit: number }): Promise<Incident[]> {
+    return (await this.store.incidents.list(this.orgId, query)).map(incidentView);
+  }
+
+  async listCache(templateId?: string): Promise<CachedTrajectory[]> {
+    return (await this.store.trajectories.list(this.orgId, templateId === undefined ? {} : { templateId })).map(trajectoryView);
+  }
+
+  async invalidateCache(templateId: string): Promise<number> {
+    const removed = await invalidateTemplateCache(this.store, this.orgId, templateId);
+    if (removed === null) throw notFound('template', templateId);
+    return removed;
   }
 
   apply(config: Config, options: Parameters<Backend['apply']>[1]): Promise<PlanStep[]> {
@@ -250,8 +352,25 @@ export class ApiBackend implements Backend {
     return runs;
   }
 
-  getRun(id: string) {
-    return orNotFound(this.client.getRun(id), 'run', id);
+  async getRun(id: string) {
+    const found = await orNotFound(this.client.getRun(id), 'run', id);
+    return { ...found, artifacts: await this.client.listRunArtifacts(id) };
+  }
+
+  listArtifacts(runId: string, attempt?: number): Promise<RunArtifact[]> {
+    return orNotFound(this.client.listRunArtifacts(runId, attempt === undefined ? {} : { attempt }), 'run', runId);
+  }
+
+  async artifactFile(runId: string, artifact: RunArtifact): Promise<ArtifactFile> {
+    const { body } = await orNotFound(this.client.downloadArtifact(runId, artifact.attempt, artifact.name), 'artifact', `${runId}/${artifact.attempt}/${artifact.name}`);
+    const dir = await mkdtemp(join(tmpdir(), 'agentcron-artifact-'));
+    const path = join(dir, artifact.name);
+    await writeFile(path, body);
+    return { path, release: () => rm(dir, { recursive: true, force: true }) };
+  }
+
+  exportRuns(since: number): AsyncIterable<Run> {
+    return this.client.exportRuns(new Date(since).toISOString());
   }
 
   async cancelRun(id: string, reason: string) {
@@ -273,8 +392,46 @@ export class ApiBackend implements Backend {
     return this.client.listDeliveries({ ...rest, ...(status ? { status: status.join(',') } : {}) });
   }
 
+  getDelivery(id: string): Promise<DeliveryDetail> {
+    return orNotFound(this.client.getDelivery(id), 'delivery', id);
+  }
+
   redeliver(id: string): Promise<Delivery> {
     return orNotFound(this.client.redeliver(id), 'delivery', id);
+  }
+
+  redeliverRange(range: Omit<RedeliverRange, 'orgId'>) {
+    return this.client.redeliverRange({
+      since: new Date(range.from).toISOString(),
+      until: new Date(range.to).toISOString(),
+      status: [...range.status],
+      limit: range.limit,
+      ...(range.destinationId ? { destinationId: range.destinationId } : {}),
+    });
+  }
+
+  listDestinations(): Promise<Destination[]> {
+    return this.client.listDestinations();
+  }
+
+  enableDestination(id: string) {
+    return orNotFound(this.client.enableDestination(id), 'destination', id);
+  }
+
+  health(): Promise<ScheduleHealth[]> {
+    return this.client.health();
+  }
+
+  listIncidents(query: { status?: IncidentStatus; scheduleId?: string; limit: number }): Promise<Incident[]> {
+    return this.client.listIncidents(query);
+  }
+
+  listCache(templateId?: string): Promise<CachedTrajectory[]> {
+    return this.client.listCache(templateId === undefined ? {} : { template: templateId });
+  }
+
+  async invalidateCache(templateId: string): Promise<number> {
+    return (await orNotFound(this.client.invalidateCache(templateId), 'template', templateId)).removed;
   }
 
   apply(config: Config, options: Parameters<Backend['apply']>[1]): Promise<PlanStep[]> {

@@ -6,10 +6,29 @@ export interface CliContext {
   now(): number;
   /** Whether stderr is a terminal: progress bars are drawn only then. */
   stderrIsTTY?: boolean;
+  /** Whether stdout is a terminal: a command that streams data there draws no progress line between it. */
+  stdoutIsTTY?: boolean;
   /** The environment commands read beyond their options (default: process.env). */
   env?: NodeJS.ProcessEnv;
   /** Waits between polls (backfill --wait); tests make it advance the world instead. */
   sleep?: (ms: number) => Promise<void>;
+  /** Resolves when a command that serves until stopped (runs replay) should stop: SIGINT/SIGTERM by default. */
+  untilStopped?: () => Promise<void>;
+  /** Width of the terminal stderr is, for progress lines (default 80). */
+  stderrColumns?: number;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
 
 export function processContext(): CliContext {
@@ -18,6 +37,8 @@ export function processContext(): CliContext {
     stderr: (text) => void process.stderr.write(text),
     now: () => Date.now(),
     stderrIsTTY: process.stderr.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    ...(process.stderr.columns ? { stderrColumns: process.stderr.columns } : {}),
   };
 }
 

@@ -79,7 +79,7 @@ const POLL_MS = 1000;
 /** Polls the backfill's runs until all have finished, drawing a bar on a terminal; returns them. */
 async function waitForBackfill(backend: Backend, scheduleId: string, backfill: { from: number; to: number; backfillId: string; total: number }, ctx: CliContext): Promise<Run[]> {
   const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const progress = progressBar(ctx, backfill.total, `backfill ${backfill.backfillId}`);
+  const progress = progressBar(ctx, backfill.total, `backfill ${scheduleId}`);
   try {
     let done = 0;
     for (;;) {

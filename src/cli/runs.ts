@@ -1,13 +1,13 @@
-/** `agentcron runs …`: inspect, cancel and replay runs, and read their events. */
-import { existsSync } from 'node:fs';
+/** `agentcron runs …`: inspect, cancel, replay and export runs, and read their events. */
 import type { Command } from 'commander';
-import type { Attempt, Run } from '../client/index.js';
-import { FileArtifactStore } from '../runtime/artifacts.js';
+import type { Attempt, Run, RunArtifact } from '../client/index.js';
 import { startReplayServer } from '../runtime/replay-server.js';
+import { parseInstant } from '../spec/index.js';
 import type { RunStatus } from '../store/types.js';
-import { usingBackend, withBackendOptions, type ArtifactView, type BackendOptions } from './backend.js';
-import { UsageError, type CliContext } from './context.js';
-import { DEFAULT_ORG, usingStore, withArtifactsOption, withDbOption, type DbOptions } from './store-option.js';
+import { usingBackend, withBackendOptions, type BackendOptions } from './backend.js';
+import { untilSignal, UsageError, type CliContext } from './context.js';
+import { progressBar } from './progress.js';
+import { withArtifactsOption } from './store-option.js';
 import { formatTable } from './table.js';
 
 const STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'missed'];
@@ -31,11 +31,11 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     if (opts.json) return void ctx.stdout(`${JSON.stringify(found, null, 2)}\n`);
     ctx.stdout(describeRun(found.run));
     if (found.attempts.length > 0) ctx.stdout(attemptTable(found.attempts));
-    if (found.artifacts && found.artifacts.length > 0) ctx.stdout(artifactTable(found.artifacts));
+    if (found.artifacts.length > 0) ctx.stdout(artifactTable(found.artifacts));
   });
 
   withArtifactsOption(
-    withDbOption(
+    withBackendOptions(
       runs
         .command('replay')
         .description("serve a run's trace in the Playwright trace viewer (local, no internet) and print its URL")
@@ -43,29 +43,45 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
         .option('--attempt <n>', 'which attempt (default: the last one with a trace)')
         .option('--port <port>', 'local port (default: any free one)'),
     ),
-  ).action(async (id: string, opts: DbOptions & { artifacts: string; attempt?: string; port?: string }) => {
+  ).action(async (id: string, opts: BackendOptions & { attempt?: string; port?: string }) => {
     const attempt = opts.attempt === undefined ? undefined : Number(opts.attempt);
     if (attempt !== undefined && (!Number.isInteger(attempt) || attempt < 1)) throw new UsageError(`--attempt must be a positive whole number, got ${JSON.stringify(opts.attempt)}`);
     const port = opts.port === undefined ? 0 : Number(opts.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(opts.port)}`);
-    const trace = await usingStore(opts, async (store) => {
-      const run = await store.runs.get(DEFAULT_ORG, id);
-      if (!run) throw new UsageError(`run ${JSON.stringify(id)} not found`);
-      const traces = (await store.artifacts.list(DEFAULT_ORG, id, attempt)).filter((a) => a.kind === 'trace');
-      const chosen = traces.at(-1);
+    // On the database the stored file is served as it is; through a server it is downloaded to a temp file first.
+    const { trace, file } = await usingBackend(opts, ctx.now, async (backend) => {
+      const chosen = (await backend.listArtifacts(id, attempt)).filter((a) => a.kind === 'trace').at(-1);
       if (!chosen) throw new UsageError(`run ${id}${attempt === undefined ? '' : ` attempt ${attempt}`} has no trace (pruned, or not a browser run)`);
-      return chosen;
+      return { trace: chosen, file: await backend.artifactFile(id, chosen) };
     });
-    const files = new FileArtifactStore(opts.artifacts);
-    const path = files.localPath(trace.storageKey);
-    if (!existsSync(path)) throw new UsageError(`trace file ${path} is missing (wrong --artifacts directory?)`);
-    const server = await startReplayServer({ traceFile: path, port });
-    ctx.stdout(`replay of run ${id} attempt ${trace.attempt}: ${server.url}\nCtrl-C to stop\n`);
-    await new Promise<void>((done) => {
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
+    try {
+      const server = await startReplayServer({ traceFile: file.path, port });
+      ctx.stdout(`replay of run ${id} attempt ${trace.attempt}: ${server.url}\nCtrl-C to stop\n`);
+      await (ctx.untilStopped ?? untilSignal)();
+      await server.close();
+    } finally {
+      await file.release();
+    }
+  });
+
+  withBackendOptions(
+    runs
+      .command('export')
+      .description('print every run with a nominal time at or after --since as NDJSON, one run per line (newest first)')
+      .requiredOption('--since <iso>', 'nominal time at or after (UTC unless the time says otherwise)'),
+  ).action(async (opts: BackendOptions & { since: string }) => {
+    const since = parseInstant('--since', opts.since, 'UTC');
+    // Runs printed on the terminal itself would be torn by a progress line between them: then only the summary.
+    const progress = progressBar(ctx.stdoutIsTTY ? { ...ctx, stderrIsTTY: false } : ctx, null, 'exporting runs');
+    let count = 0;
+    await usingBackend(opts, ctx.now, async (backend) => {
+      for await (const run of backend.exportRuns(since)) {
+        ctx.stdout(`${JSON.stringify(run)}\n`);
+        count++;
+        progress.update(count);
+      }
     });
-    await server.close();
+    progress.done(`exported ${count} run${count === 1 ? '' : 's'} since ${new Date(since).toISOString()}`);
   });
 
   withBackendOptions(
@@ -143,7 +159,7 @@ function attemptTable(attempts: readonly Attempt[]): string {
   );
 }
 
-function artifactTable(artifacts: readonly ArtifactView[]): string {
+function artifactTable(artifacts: readonly RunArtifact[]): string {
   return formatTable(['ATTEMPT', 'ARTIFACT', 'KIND', 'SIZE'], artifacts.map((a) => [String(a.attempt), a.name, a.kind, String(a.size)]));
 }
 

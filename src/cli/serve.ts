@@ -193,7 +193,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   if (listen) {
     // Loaded only when needed: `serve --no-api` starts without Fastify.
     const { buildApi } = await import('../api/server.js');
-    api = await buildApi({ store, clock, runners, secretBox, logger, rateLimit });
+    api = await buildApi({ store, clock, runners, secretBox, artifacts, logger, rateLimit });
     try {
       await api.listen({ host: listen.host, port: listen.port });
     } catch (error) {

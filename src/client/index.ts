@@ -23,6 +23,12 @@ export type ApiKey = ResponseOf<'listKeys'>['keys'][number];
 export type RunListQuery = NonNullable<RequestOf<'listRuns'>['query']>;
 export type Delivery = ResponseOf<'redeliver'>;
 export type DeliveryListQuery = NonNullable<RequestOf<'listDeliveries'>['query']>;
+export type DeliveryDetail = ResponseOf<'getDelivery'>;
+export type RunArtifact = ResponseOf<'listRunArtifacts'>['artifacts'][number];
+export type ScheduleHealth = ResponseOf<'listHealth'>['schedules'][number];
+export type Destination = ResponseOf<'listDestinations'>['destinations'][number];
+export type Incident = ResponseOf<'listIncidents'>['incidents'][number];
+export type CachedTrajectory = ResponseOf<'listCache'>['trajectories'][number];
 
 /** A request the API refused or could not serve, with its problem details. */
 export class ApiError extends Error {
@@ -78,6 +84,13 @@ export class AgentcronClient {
    * Path parameters fill `:name` segments; query values that are arrays are sent comma-separated.
    */
   async call<N extends EndpointName>(name: N, parts: Parts<N>, options: CallOptions = {}): Promise<ResponseOf<N>> {
+    const response = await this.send(name, parts, options);
+    if (response.status === 204 || endpoints[name].response === null) return undefined as ResponseOf<N>;
+    return (await response.json()) as ResponseOf<N>;
+  }
+
+  /** Sends a request to one endpoint and returns the successful response unread (downloads, streams); ApiError otherwise. */
+  async send<N extends EndpointName>(name: N, parts: Parts<N>, options: CallOptions = {}): Promise<Response> {
     const endpoint = endpoints[name];
     const { params, query, body } = parts as { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown };
     const path = endpoint.path.replace(/:([A-Za-z]+)/g, (_, key: string) => {
@@ -91,7 +104,7 @@ export class AgentcronClient {
       search.set(key, Array.isArray(value) ? value.join(',') : String(value));
     }
     const url = `${this.baseUrl}${path}${search.size > 0 ? `?${search.toString()}` : ''}`;
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...this.options.headers, ...options.headers };
+    const headers: Record<string, string> = { accept: `${'contentType' in endpoint ? `${endpoint.contentType}, ` : ''}application/json, application/problem+json`, ...this.options.headers, ...options.headers };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     const hasBody = endpoint.method !== 'GET' && endpoint.method !== 'DELETE';
     if (hasBody) headers['content-type'] = 'application/json';
@@ -110,8 +123,7 @@ export class AgentcronClient {
       throw new Error(`cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, { cause: error });
     }
     if (!response.ok) throw new ApiError(await problemOf(response), endpoint.method, path);
-    if (response.status === 204 || endpoint.response === null) return undefined as ResponseOf<N>;
-    return (await response.json()) as ResponseOf<N>;
+    return response;
   }
 
   // -- Schedules -------------------------------------------------------------------------------
@@ -187,6 +199,33 @@ export class AgentcronClient {
     }
   }
 
+  /** What the run's attempts produced (traces, screenshots, console logs, downloads). */
+  async listRunArtifacts(id: string, query: NonNullable<RequestOf<'listRunArtifacts'>['query']> = {}): Promise<RunArtifact[]> {
+    return (await this.call('listRunArtifacts', { params: { id }, query })).artifacts;
+  }
+
+  /** The bytes of one artifact, with the type it was stored with. */
+  async downloadArtifact(id: string, attempt: number, name: string): Promise<{ body: Uint8Array; contentType: string }> {
+    const response = await this.send('getRunArtifact', { params: { id, attempt, name } });
+    return { body: new Uint8Array(await response.arrayBuffer()), contentType: response.headers.get('content-type') ?? 'application/octet-stream' };
+  }
+
+  /** Every run with a nominal time at or after `since`, newest first, read line by line from the NDJSON export. */
+  async *exportRuns(since: string, options: CallOptions = {}): AsyncGenerator<Run> {
+    const response = await this.send('exportRuns', { query: { since } }, options);
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    let pending = '';
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) if (line.trim() !== '') yield JSON.parse(line) as Run;
+    }
+    pending += decoder.decode();
+    if (pending.trim() !== '') yield JSON.parse(pending) as Run;
+  }
+
   // -- Deliveries ------------------------------------------------------------------------------
 
   async listDeliveries(query: DeliveryListQuery = {}): Promise<Delivery[]> {
@@ -196,6 +235,43 @@ export class AgentcronClient {
   /** Makes a dead (or delivered) delivery pending again, due now. */
   redeliver(id: string): Promise<Delivery> {
     return this.call('redeliver', { params: { id } });
+  }
+
+  getDelivery(id: string): Promise<ResponseOf<'getDelivery'>> {
+    return this.call('getDelivery', { params: { id } });
+  }
+
+  /** Makes every dead (or delivered) delivery created in [since, until) pending again; `more` when others match. */
+  redeliverRange(body: NonNullable<RequestOf<'redeliverRange'>['body']>): Promise<ResponseOf<'redeliverRange'>> {
+    return this.call('redeliverRange', { body });
+  }
+
+  async listDestinations(): Promise<Destination[]> {
+    return (await this.call('listDestinations', {})).destinations;
+  }
+
+  /** Re-enables a destination disabled by a 410 Gone; `changed: false` when it was not disabled. */
+  enableDestination(id: string): Promise<ResponseOf<'enableDestination'>> {
+    return this.call('enableDestination', { params: { id } });
+  }
+
+  // -- Health, incidents, trajectory cache -----------------------------------------------------
+
+  /** A health row per schedule. */
+  async health(): Promise<ScheduleHealth[]> {
+    return (await this.call('listHealth', {})).schedules;
+  }
+
+  async listIncidents(query: NonNullable<RequestOf<'listIncidents'>['query']> = {}): Promise<Incident[]> {
+    return (await this.call('listIncidents', { query })).incidents;
+  }
+
+  async listCache(query: NonNullable<RequestOf<'listCache'>['query']> = {}): Promise<CachedTrajectory[]> {
+    return (await this.call('listCache', { query })).trajectories;
+  }
+
+  invalidateCache(templateId: string): Promise<ResponseOf<'invalidateCache'>> {
+    return this.call('invalidateCache', { params: { templateId } });
   }
 
   // -- Templates -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { EMIT_POLICIES, eventsFor, runEmission, type EmitPolicy, type RunEventType } from '../policy/emit.js';
 import type { NewDelivery, Store } from '../store/store.js';
-import type { Json, Run, Schedule } from '../store/types.js';
+import type { DeliveryStatus, Instant, Json, Run, Schedule } from '../store/types.js';
 import type { EventEnvelope } from './destination.js';
 import type { DestinationConfig } from './registry.js';
 
@@ -130,4 +130,34 @@ export function buildEnvelope(run: Run, type: RunEventType, id: string, eventId:
     },
     data: null,
   };
+}
+
+/** Which deliveries a range redelivery sends again: created in [from, to), dead and/or delivered. */
+export interface RedeliverRange {
+  orgId: string;
+  from: Instant;
+  to: Instant;
+  status: ReadonlyArray<Exclude<DeliveryStatus, 'pending'>>;
+  destinationId?: string;
+  /** At most this many; `more` says when others match. */
+  limit: number;
+}
+
+/**
+ * Makes every matching delivery pending again, due now, with the same id (consumers still
+ * deduplicate). Each one moves on its own, so an interrupted call leaves the rest for the next
+ * one (they still match; the ones done are pending and no longer do).
+ */
+export async function redeliverRange(store: Store, range: RedeliverRange, now: Instant): Promise<{ ids: string[]; more: boolean }> {
+  const rows = await store.deliveries.list({
+    orgId: range.orgId,
+    status: [...range.status],
+    from: range.from,
+    to: range.to,
+    ...(range.destinationId ? { destinationId: range.destinationId } : {}),
+    limit: range.limit + 1,
+  });
+  const chosen = rows.slice(0, range.limit);
+  for (const d of chosen) await store.deliveries.redeliver(range.orgId, d.id, now);
+  return { ids: chosen.map((d) => d.id), more: rows.length > range.limit };
 }

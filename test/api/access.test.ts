@@ -107,35 +107,35 @@ describeContract('api access', (backend) => {
   });
 
   it('extensions add routes with the same validation, roles, org scoping and OpenAPI entry', async () => {
-    const artifacts: ApiExtension = (router, ctx) =>
+    const screenshots: ApiExtension = (router, ctx) =>
       router.add(
         {
           method: 'GET',
-          path: '/v1/runs/:id/artifacts',
-          name: 'listRunArtifacts',
+          path: '/v1/runs/:id/screenshots',
+          name: 'listRunScreenshots',
           tag: 'runs',
-          summary: 'artifacts of a run',
+          summary: 'screenshots of a run',
           role: 'operator',
           params: z.strictObject({ id: z.string() }),
           query: z.strictObject({ kind: z.enum(['trace', 'screenshot']).optional() }),
           status: 200,
-          response: z.object({ runId: z.string(), artifacts: z.array(z.string()) }),
+          response: z.object({ runId: z.string(), screenshots: z.array(z.string()) }),
         },
         async ({ params }, { caller }) => {
           const { id } = params as { id: string };
           if (!(await ctx.store.runs.get(caller.orgId, id))) throw notFound('run', id);
-          return { runId: id, artifacts: ['trace.zip'] };
+          return { runId: id, screenshots: ['final.png'] };
         },
       );
-    h = await apiHarness(backend(), { extensions: [artifacts] });
+    h = await apiHarness(backend(), { extensions: [screenshots] });
     await seedSchedule(h);
     const run = (await h.call(h.keys.operator, 'POST', '/v1/schedules/s1/trigger')).json().run as { id: string };
-    expect((await h.call(h.keys.operator, 'GET', `/v1/runs/${run.id}/artifacts`)).json()).toEqual({ runId: run.id, artifacts: ['trace.zip'] });
-    expect((await h.call(h.keys.viewer, 'GET', `/v1/runs/${run.id}/artifacts`)).statusCode).toBe(403);
-    expect(problemOf(await h.call(h.keys.operator, 'GET', `/v1/runs/${run.id}/artifacts?kind=video`)).errors?.[0]?.path).toBe('query.kind');
-    expect(problemOf(await h.call(h.keys.otherAdmin, 'GET', `/v1/runs/${run.id}/artifacts`))).toMatchObject({ status: 404, type: 'https://agentcron.dev/problems/not-found' });
+    expect((await h.call(h.keys.operator, 'GET', `/v1/runs/${run.id}/screenshots`)).json()).toEqual({ runId: run.id, screenshots: ['final.png'] });
+    expect((await h.call(h.keys.viewer, 'GET', `/v1/runs/${run.id}/screenshots`)).statusCode).toBe(403);
+    expect(problemOf(await h.call(h.keys.operator, 'GET', `/v1/runs/${run.id}/screenshots?kind=video`)).errors?.[0]?.path).toBe('query.kind');
+    expect(problemOf(await h.call(h.keys.otherAdmin, 'GET', `/v1/runs/${run.id}/screenshots`))).toMatchObject({ status: 404, type: 'https://agentcron.dev/problems/not-found' });
     const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    expect(doc.paths['/v1/runs/{id}/artifacts'].get.operationId).toBe('listRunArtifacts');
+    expect(doc.paths['/v1/runs/{id}/screenshots'].get.operationId).toBe('listRunScreenshots');
     expect((await new Validator().validate(doc)).valid).toBe(true);
   });
 

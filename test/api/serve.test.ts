@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/api/keys.js';
+import { FileArtifactStore, saveArtifact } from '../../src/runtime/artifacts.js';
 import { openStore } from '../../src/store/open.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,7 +57,8 @@ describe('agentcron serve with the API', () => {
   it('listens, prints the bootstrap hint while there is no key, answers with a key, and stops on SIGTERM', async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentcron-serve-api-'));
     const db = join(dir, 'agentcron.db');
-    const s = serve(['--db', db, '--listen', '127.0.0.1:0', '--slots', '1'], { AGENTCRON_MASTER_KEY: randomBytes(32).toString('base64') });
+    const artifacts = join(dir, 'artifacts');
+    const s = serve(['--db', db, '--listen', '127.0.0.1:0', '--slots', '1', '--artifacts', artifacts], { AGENTCRON_MASTER_KEY: randomBytes(32).toString('base64') });
     running.push(s);
     const [, url] = await waitForText(s, /API (http:\/\/127\.0\.0\.1:\d+)\/v1/);
     await waitForText(s, /no API keys yet; create the first admin key with:\n {2}agentcron keys create --name admin --role admin --db <same database>/);
@@ -75,6 +77,14 @@ describe('agentcron serve with the API', () => {
       const res = await fetch(`${url}/v1/schedules`, { headers: { authorization: `Bearer ${key}` } });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ schedules: [] });
+
+      // The API reads artifact bytes from serve's --artifacts directory.
+      await store.templates.put({ orgId: 'default', templateId: 't', kind: 'http', definition: { request: { url: 'http://127.0.0.1:9/' } } }, Date.now());
+      const run = await store.runs.create({ orgId: 'default', templateId: 't', templateVersion: 1, nominalTime: Date.now(), trigger: 'api', status: 'skipped', reason: 'not for the workers' }, Date.now());
+      await saveArtifact({ store, artifacts: new FileArtifactStore(artifacts) }, { orgId: 'default', runId: run.id, attempt: 1 }, { name: 'console.log', kind: 'console', contentType: 'text/plain', body: Buffer.from('hello') }, Date.now());
+      const download = await fetch(`${url}/v1/runs/${run.id}/artifacts/1/console.log`, { headers: { authorization: `Bearer ${key}` } });
+      expect(download.status).toBe(200);
+      expect(await download.text()).toBe('hello');
     } finally {
       await store.close();
     }

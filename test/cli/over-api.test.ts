@@ -3,7 +3,7 @@
  * on PostgreSQL), a key is made with `keys create` on the database, and every command then goes
  * through `--server`, giving the same answers as on the database.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server.js';
 import { FakeClock } from '../../src/clock.js';
+import { FileArtifactStore, saveArtifact } from '../../src/runtime/artifacts.js';
 import { HttpRunner } from '../../src/runtime/http.js';
 import type { Store } from '../../src/store/store.js';
 import { describeContract, type Backend } from '../store/backends.js';
@@ -65,11 +66,13 @@ describeContract('agentcron CLI over the API', (backend) => {
   let app: FastifyInstance;
   let server: string;
   let db: string;
+  let files: FileArtifactStore;
 
   beforeEach(async () => {
     store = await backend().open();
     db = dbOf(backend());
-    app = await buildApi({ store, clock: new FakeClock(NOW), runners: [new HttpRunner()], rateLimit: false, validateResponses: true });
+    files = new FileArtifactStore(join(dir, 'artifacts'));
+    app = await buildApi({ store, clock: new FakeClock(NOW), runners: [new HttpRunner()], artifacts: files, rateLimit: false, validateResponses: true });
     server = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterEach(async () => {
@@ -191,6 +194,111 @@ describeContract('agentcron CLI over the API', (backend) => {
     expect(await run('deliveries', 'ls', '--status', 'lost', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('unknown status lost') });
   });
 
+  it('replays, exports, and shows artifacts, deliveries, destinations, health, incidents and the cache through the server as on the database', async () => {
+    const via = ['--server', server, '--api-key', await adminKey()];
+    const viewer = ['--server', server, '--api-key', await adminKey('viewer')];
+    const direct = ['--db', db];
+    /** The same command through the server and on the database prints the same. */
+    const same = async (...args: string[]) => {
+      const overApi = await run(...args, ...via);
+      expect(overApi.code).toBe(0);
+      expect((await run(...args, ...direct)).out).toBe(overApi.out);
+      return overApi.out;
+    };
+    await run('apply', '-f', file('agentcron.yaml', CONFIG), ...via);
+    const { run: triggered } = JSON.parse((await run('trigger', 'hourly', '--json', ...via)).out);
+
+    // An attempt that recorded a trace: runs get lists it, runs replay serves it from a download.
+    const trace = Buffer.from('PK\x03\x04 trace of the attempt');
+    await store.runs.claim({ workerId: 'w', limit: 1, leaseMs: 60_000 }, NOW);
+    await saveArtifact({ store, artifacts: files }, { orgId: 'default', runId: triggered.id, attempt: 1 }, { name: 'trace.zip', kind: 'trace', contentType: 'application/zip', body: trace }, NOW);
+    const shown = JSON.parse(await same('runs', 'get', triggered.id, '--json'));
+    expect(shown.artifacts).toEqual([{ attempt: 1, name: 'trace.zip', kind: 'trace', contentType: 'application/zip', size: trace.length, createdAt: '2026-03-07T12:00:00.000Z' }]);
+    const downloads = () => readdirSync(tmpdir()).filter((name) => name.startsWith('agentcron-artifact-')).length;
+    const before = downloads();
+    // Through the server the trace is downloaded to a temp file; on the database the stored file is served.
+    for (const target of [via, [...direct, '--artifacts', join(dir, 'artifacts')]]) {
+      let out = '';
+      let served: Buffer | null = null;
+      const code = await runCli(['runs', 'replay', triggered.id, ...target], {
+        stdout: (t) => void (out += t),
+        stderr: () => {},
+        now: () => NOW,
+        untilStopped: async () => {
+          const url = new URL(/: (http:\/\/\S+)\n/.exec(out)![1]!);
+          served = Buffer.from(await (await fetch(`${url.origin}/files/trace.zip`)).arrayBuffer());
+        },
+      });
+      expect(code).toBe(0);
+      expect(out).toMatch(new RegExp(`^replay of run ${triggered.id} attempt 1: http://127\\.0\\.0\\.1:\\d+/trace/index\\.html\\?trace=`));
+      expect(served!.equals(trace)).toBe(true);
+      expect(downloads()).toBe(before); // a downloaded copy is removed when the replay stops
+    }
+    expect(await run('runs', 'replay', triggered.id, '--attempt', '2', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('attempt 2 has no trace') });
+
+    // runs export: NDJSON on stdout, a summary line on stderr (not a terminal here).
+    const exported = await run('runs', 'export', '--since', '2026-03-01T00:00Z', ...via);
+    expect(exported.out.trimEnd().split('\n').map((line) => JSON.parse(line).id)).toEqual([triggered.id]);
+    expect(exported.err).toBe('exported 1 run since 2026-03-01T00:00:00.000Z\n');
+    expect((await run('runs', 'export', '--since', '2026-03-01T00:00Z', '--db', db)).out).toBe(exported.out);
+    expect((await run('runs', 'export', '--since', '2026-04-01T00:00Z', ...via))).toMatchObject({ out: '', err: 'exported 0 runs since 2026-04-01T00:00:00.000Z\n' });
+    expect(await run('runs', 'export', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('--since') });
+    // On a terminal: a counting line while the runs stream to a file, then the summary; nothing between runs printed on the terminal.
+    for (const stdoutIsTTY of [false, true]) {
+      let err = '';
+      const code = await runCli(['runs', 'export', '--since', '2026-03-01T00:00Z', ...via], { stdout: () => {}, stderr: (t) => void (err += t), now: () => NOW, stderrIsTTY: true, stdoutIsTTY });
+      expect(code).toBe(0);
+      if (stdoutIsTTY) expect(err).toBe('exported 1 run since 2026-03-01T00:00:00.000Z\n');
+      else {
+        const frames = err.split('\r\x1b[2K');
+        expect(frames[0]).toBe('');
+        expect(frames[1]).toBe('exporting runs 0');
+        expect(frames.at(-1)).toBe('exported 1 run since 2026-03-01T00:00:00.000Z\n');
+        expect(frames.slice(2, -1).every((f) => f === 'exporting runs 1')).toBe(true);
+      }
+    }
+
+    // Deliveries: get with its attempt log, and a range redelivery.
+    await store.deliveries.enqueue([{ id: 'evt-1:hook', orgId: 'default', eventId: 'evt-1', eventType: 'run.failed', destinationId: 'hook', runId: triggered.id, scheduleId: 'hourly', payload: { ok: false }, nextAttemptAt: NOW }], NOW);
+    const [claimed] = await store.deliveries.claim({ limit: 1, leaseMs: 30_000 }, NOW);
+    await store.deliveries.record({ id: claimed!.id, attempt: 1, statusCode: 410, error: 'endpoint gone', latencyMs: 12, outcome: 'dead' }, NOW);
+    const detail = JSON.parse(await same('deliveries', 'get', 'evt-1:hook', '--json'));
+    expect(detail).toMatchObject({ id: 'evt-1:hook', status: 'dead', attemptLog: [{ number: 1, statusCode: 410, error: 'endpoint gone', latencyMs: 12 }] });
+    expect((await run('deliveries', 'get', 'evt-1:hook', ...via)).out).toMatch(/ATTEMPT\s+AT \(UTC\)\s+STATUS\s+LATENCY\s+ERROR\n1\s+2026-03-07T12:00:00.000Z\s+410\s+12ms\s+endpoint gone/);
+    expect(await run('deliveries', 'get', 'nope', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('delivery "nope" not found') });
+    expect(await run('deliveries', 'redeliver', '--from', '2026-03-07T00:00Z', '--to', '2026-03-08T00:00Z', ...viewer)).toMatchObject({ code: 2, err: expect.stringContaining('403') });
+    const range = JSON.parse((await run('deliveries', 'redeliver', '--from', '2026-03-07T00:00Z', '--to', '2026-03-08T00:00Z', '--json', ...via)).out);
+    expect(range).toEqual({ count: 1, ids: ['evt-1:hook'], more: false });
+    expect((await store.deliveries.get('default', 'evt-1:hook'))?.status).toBe('pending');
+
+    // Destinations: list, and re-enable one disabled by a 410.
+    await store.destinations.register('default', 'hook', 'webhook', NOW);
+    await store.destinations.disable('default', 'hook', 'webhook', '410 Gone', NOW);
+    expect(JSON.parse(await same('destinations', 'ls', '--json'))).toEqual([{ id: 'hook', type: 'webhook', enabled: false, disabledAt: '2026-03-07T12:00:00.000Z', disabledReason: '410 Gone' }]);
+    expect(await run('destinations', 'enable', 'hook', ...viewer)).toMatchObject({ code: 2, err: expect.stringContaining('operator') });
+    expect((await run('destinations', 'enable', 'hook', ...via)).out).toBe('hook enabled\n');
+    expect((await run('destinations', 'enable', 'hook', ...via)).out).toBe('hook was not disabled; nothing to do\n');
+    expect(await run('destinations', 'enable', 'nope', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('destination "nope" not found (known destinations: agentcron destinations ls)') });
+
+    // Health and incidents.
+    await store.health.record('hourly', false, NOW);
+    await store.incidents.open({ orgId: 'default', scheduleId: 'hourly', kind: 'failure_streak', summary: 'schedule hourly: 1 failed run' }, NOW);
+    const health = JSON.parse(await same('health', '--json'));
+    expect(health.find((r: { scheduleId: string }) => r.scheduleId === 'hourly')).toMatchObject({ state: 'incident', consecutiveFailures: 1, openIncident: { summary: 'schedule hourly: 1 failed run' } });
+    expect((await run('health', ...viewer)).out).toMatch(/hourly\s+incident\s+1 failed/);
+    expect(JSON.parse(await same('incidents', 'ls', '--status', 'open', '--json'))).toEqual([expect.objectContaining({ scheduleId: 'hourly', status: 'open', kind: 'failure_streak' })]);
+    expect((await run('incidents', 'ls', ...viewer)).out).toMatch(/hourly\s+open\s+2026-03-07T12:00:00.000Z\s+-\s+schedule hourly/);
+
+    // The trajectory cache.
+    await store.trajectories.put({ orgId: 'default', templateId: 'check', templateVersion: 1, paramKey: '', startUrl: 'http://shop/', actions: [{ step: 0 }] }, NOW);
+    expect(JSON.parse(await same('cache', 'ls', '--json'))).toEqual([expect.objectContaining({ template: 'check', version: 1, steps: 1 })]);
+    expect(await run('cache', 'invalidate', 'check', ...viewer)).toMatchObject({ code: 2, err: expect.stringContaining('403') });
+    expect((await run('cache', 'invalidate', 'check', ...via)).out).toBe('removed 1 cached trajectory of check\n');
+    expect((await run('cache', 'invalidate', 'check', ...via)).out).toBe('removed 0 cached trajectories of check\n');
+    expect(await run('cache', 'invalidate', 'nope', ...via)).toMatchObject({ code: 2, err: expect.stringContaining('template "nope" not found') });
+    expect((await run('cache', 'ls', ...via)).out).toBe('no cached trajectories\n');
+  });
+
   it('reports what the server refuses, with exit status 2: unknown ids, bad keys, missing roles, no server', async () => {
     const admin = await adminKey();
     const viewer = await adminKey('viewer');
@@ -226,7 +334,7 @@ describeContract('agentcron apply progress', (backend) => {
     expect(code).toBe(0);
     // One change (the new schedule daily; the rest is unchanged): the bar counts changes only.
     expect(err).toContain('applying [');
-    expect(err).toMatch(/1\/1 schedule daily/);
+    expect(err).toMatch(/1\/1 100% schedule daily/);
     expect(err.endsWith('\r\x1b[2K')).toBe(true);
   });
 });
@@ -261,7 +369,7 @@ describeContract('agentcron backfill --wait', (backend) => {
         expect(code).toBe(0);
         expect(polls).toBe(3);
         expect(out).toMatch(/^backfill \S+ finished: 3 cancelled\n$/);
-        expect(err).toContain('] 3/3 3 finished');
+        expect(err).toContain('] 3/3 100% 3 finished');
         expect(err.endsWith('\r\x1b[2K')).toBe(true);
       }
     } finally {

@@ -98,6 +98,35 @@ describeContract('agentcron/client', (backend) => {
     expect(await client.listRuns({ status: 'succeeded,failed' })).toEqual({ runs: [], nextCursor: null });
   });
 
+  it('reads the NDJSON export run by run, whatever the chunks the bytes arrive in', async () => {
+    await client.backfill('hourly', { from: '2026-03-01T00:00:00Z', to: '2026-03-01T05:00:00Z' });
+    const ids = (await client.listRuns({ scheduleId: 'hourly' })).runs.map((r) => r.id);
+    const read = async (c: AgentcronClient) => {
+      const seen: string[] = [];
+      for await (const run of c.exportRuns('2026-03-01T00:00:00Z')) seen.push(run.id);
+      return seen;
+    };
+    expect(await read(client)).toEqual(ids);
+    // The same server's answer cut into 7-byte chunks: lines split across chunks.
+    const rechunked = new AgentcronClient({
+      baseUrl,
+      apiKey: viewerKey,
+      fetch: async (url, init) => {
+        const real = await fetch(url, init);
+        const bytes = new Uint8Array(await real.arrayBuffer());
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let i = 0; i < bytes.length; i += 7) controller.enqueue(bytes.slice(i, i + 7));
+            controller.close();
+          },
+        });
+        return new Response(body, { status: real.status, headers: real.headers });
+      },
+    });
+    expect(await read(rechunked)).toEqual(ids);
+    await expect(read(new AgentcronClient({ baseUrl, apiKey: viewerKey, fetch: (url, init) => fetch(String(url).replace('since=', 'since=x'), init) }))).rejects.toMatchObject({ status: 400 });
+  });
+
   it('reads run events and cancels runs', async () => {
     const { run } = await client.trigger('hourly');
     await store.events.append({ runId: run.id, type: 'attempt.started', data: { n: 1 } }, NOW + 1);

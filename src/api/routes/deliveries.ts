@@ -1,3 +1,4 @@
+import { redeliverRange } from '../../delivery/outbox.js';
 import type { ApiContext } from '../context.js';
 import { notFound } from '../problem.js';
 import type { ApiRouter } from '../router.js';
@@ -26,5 +27,14 @@ export function deliveryRoutes(router: ApiRouter, { store, clock }: ApiContext):
     const delivery = await store.deliveries.redeliver(caller.orgId, params.id, clock.now());
     if (!delivery) throw notFound('delivery', params.id);
     return deliveryView(delivery);
+  });
+
+  router.route('redeliverRange', async ({ body }, { caller }) => {
+    const { ids, more } = await redeliverRange(
+      store,
+      { orgId: caller.orgId, from: body.since, to: body.until, status: body.status, limit: body.limit, ...(body.destinationId ? { destinationId: body.destinationId } : {}) },
+      clock.now(),
+    );
+    return { count: ids.length, ids, more };
   });
 }

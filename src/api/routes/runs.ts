@@ -6,29 +6,30 @@ import { notFound, problem, validationProblem } from '../problem.js';
 import type { ApiRouter, Caller } from '../router.js';
 import { attemptView, runEventView, runView } from '../views.js';
 
-/** Rows per page read by the NDJSON export: big enough to amortise queries, small enough to stream. */
-const EXPORT_PAGE = 500;
-
-async function runOf(store: Store, caller: Caller, id: string): Promise<Run> {
+export async function runOf(store: Store, caller: Caller, id: string): Promise<Run> {
   const run = await store.runs.get(caller.orgId, id);
   if (!run) throw notFound('run', id);
   return run;
 }
 
-/** Every run of the organisation with a nominal time at or after `since`, newest first, one page at a time. */
-async function* exportLines(store: Store, orgId: string, since: number): AsyncGenerator<string> {
+/** Rows per page read by the export: big enough to amortise queries, small enough to stream. */
+const EXPORT_PAGE = 500;
+
+/** Every run of the organisation with a nominal time at or after `since`, newest first, one page at a time (the export, here and in the CLI). */
+export async function* runPagesSince(store: Store, orgId: string, since: number): AsyncGenerator<Run[]> {
   let cursor: string | undefined;
   do {
     const page = await store.runs.list({ orgId, from: since, limit: EXPORT_PAGE, ...(cursor ? { cursor } : {}) });
-    if (page.runs.length > 0) yield page.runs.map((r) => `${JSON.stringify(runView(r))}\n`).join('');
+    if (page.runs.length > 0) yield page.runs;
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 }
 
-/**
- * Run routes. Run artifacts and replays are added by the runtime's own module through
- * `ApiRouter.add` (see `ApiOptions.extensions` in server.ts), under `/v1/runs/:id/…`.
- */
+async function* exportLines(store: Store, orgId: string, since: number): AsyncGenerator<string> {
+  for await (const runs of runPagesSince(store, orgId, since)) yield runs.map((r) => `${JSON.stringify(runView(r))}\n`).join('');
+}
+
+/** Run routes; their artifacts are in artifacts.ts. */
 export function runRoutes(router: ApiRouter, ctx: ApiContext): void {
   const { store, clock } = ctx;
 
