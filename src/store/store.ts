@@ -61,6 +61,7 @@ export interface Store {
   readonly meta: MetaRepo;
   readonly artifacts: ArtifactRepo;
   readonly trajectories: TrajectoryRepo;
+  readonly stats: StatsRepo;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

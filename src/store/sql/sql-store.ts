@@ -13,6 +13,7 @@ import type {
   RunRepo,
   ScheduleRepo,
   SecretRepo,
+  StatsRepo,
   Store,
   TemplateRepo,
   TemplateStateRepo,
@@ -31,6 +32,7 @@ import { SqlProfileRepo } from './profiles.js';
 import { SqlRunRepo } from './runs.js';
 import { SqlScheduleRepo } from './schedules.js';
 import { SqlSecretRepo } from './secrets.js';
+import { SqlStatsRepo } from './stats.js';
 import { SqlTemplateStateRepo } from './template-state.js';
 import { SqlTemplateRepo } from './templates.js';
 import { SqlTrajectoryRepo } from './trajectories.js';
@@ -59,6 +61,7 @@ export class SqlStore implements Store {
   readonly meta: MetaRepo;
   readonly artifacts: ArtifactRepo;
   readonly trajectories: TrajectoryRepo;
+  readonly stats: StatsRepo;
 
   constructor(
     private readonly db: Queryable,
@@ -81,6 +84,7 @@ export class SqlStore implements Store {
     this.meta = new SqlMetaRepo(db);
     this.artifacts = new SqlArtifactRepo(db);
     this.trajectories = new SqlTrajectoryRepo(db);
+    this.stats = new SqlStatsRepo(db);
   }
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
