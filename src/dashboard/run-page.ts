@@ -52,7 +52,7 @@ function artifactUrl(run: Run, a: Artifact): string {
 /** The trace viewer with this attempt's trace; the trace URL is absolute and signed (the viewer fetches it itself). */
 export function replayUrl(ctx: DashboardContext, origin: string, a: Artifact): string {
   const token = ctx.tokens.sign({ orgId: a.orgId, runId: a.runId, attempt: a.attempt, name: a.name });
-  return `/replay/viewer/index.html?trace=${encodeURIComponent(`${origin}/replay/traces/${token}/trace.zip`)}`;
+  return `/replay/viewer/index.html?trace=${encodeURIComponent(`${origin}/replay/trace.zip?token=${token}`)}`;
 }
 
 function latest(run: Run, attempts: readonly { finishedAt: number | null }[]): number | null {

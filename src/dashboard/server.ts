@@ -1,7 +1,7 @@
 /**
  * The web dashboard, on the API's Fastify instance: server-rendered pages under /dashboard/, the
  * Playwright trace viewer (shipped in playwright-core) under /replay/viewer/, and trace bytes
- * under /replay/traces/<signed token>/. Login is with an API key; the session cookie is
+ * at /replay/trace.zip?token=<signed token>. Login is with an API key; the session cookie is
  * HttpOnly and SameSite=Strict, and every POST carries the session's CSRF token and, when the
  * browser sends one, a same-origin Origin header. See docs/dashboard.md.
  */
@@ -235,8 +235,9 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
     });
 
     /** Trace bytes for the viewer, which fetches them itself: the signed token is the permission. */
-    scope.get('/replay/traces/:token/trace.zip', async (request, reply) => {
-      const grant = dash.tokens.verify((request.params as { token: string }).token);
+    scope.get('/replay/trace.zip', async (request, reply) => {
+      const token = (request.query as Record<string, unknown>).token;
+      const grant = typeof token === 'string' ? dash.tokens.verify(token) : { refused: 'the replay link has no token' };
       if ('refused' in grant) throw new PageError(403, grant.refused);
       const artifact = await ctx.store.artifacts.get(grant.orgId, grant.runId, grant.attempt, grant.name);
       if (!artifact) throw new PageError(404, 'the trace of this attempt is gone (retention may have removed it)');
