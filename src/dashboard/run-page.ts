@@ -30,13 +30,20 @@ export function describeError(error: Json | null, reason: string | null, compact
   const message = typeof e.message === 'string' ? e.message : JSON.stringify(error);
   const headline = message.split(' — ')[0]!;
   const step = e.details?.step;
+  // The message starts with where it failed (`steps[2] click "#buy": …`); the step is shown on its own, so keep what follows.
+  let reasonText = headline;
+  if (step && headline.startsWith(step)) {
+    const marker = e.details?.selector !== undefined ? `${JSON.stringify(e.details.selector)}: ` : ': ';
+    const at = headline.indexOf(marker);
+    if (at >= 0) reasonText = headline.slice(at + marker.length);
+  }
   if (compact) {
-    return html`<div class="fail-step">${step ? html`Failed at <code>${step}</code>${e.details?.stepKind ? ` (${e.details.stepKind})` : ''}: ` : ''}<span>${truncate(step ? headline.replace(/^\S+\s*(\[[^\]]*\]\s*)?/, '') : headline, 160)}</span></div>`;
+    return html`<div class="fail-step">${step ? html`Failed at <code>${step}</code>${e.details?.stepKind ? ` (${e.details.stepKind})` : ''}: ` : ''}<span>${truncate(reasonText, 160)}</span></div>`;
   }
   const pageInfo = e.details?.page;
   return html`<div class="error-box" id="run-error">
 ${step ? html`<div class="step">Failed at step <code id="failing-step">${step}</code>${e.details?.stepKind ? html` <span class="muted">(${e.details.stepKind}${e.details.selector ? html` <code>${e.details.selector}</code>` : ''})</span>` : ''}</div>` : html`<div class="step">${e.kind ?? 'error'}</div>`}
-<p>${headline}</p>
+<p>${reasonText}</p>
 ${pageInfo ? html`<dl class="facts"><dt>Page</dt><dd><code>${pageInfo.url ?? ''}</code> ${pageInfo.title ? html`“${pageInfo.title}”` : ''}</dd>${pageInfo.text ? html`<dt>Visible text</dt><dd class="muted">${pageInfo.text}</dd>` : ''}</dl>` : ''}
 <p class="muted">kind ${e.kind ?? '?'} · ${e.retryable ? 'retryable' : 'not retried (trying again would not help)'}</p></div>`;
 }

@@ -155,7 +155,7 @@ describeContract('dashboard routes', (backend) => {
     expect(order).toHaveLength(50);
     expect(order[0]).toBe('s55');
     expect(order.slice(1, 4)).toEqual(['s00', 's01', 's02']);
-    expect(first.body).toMatch(/Failed at <code>steps\[1\]\.if\.then\[3\]<\/code> \(assert\): <span>assert: the login was refused/);
+    expect(first.body).toMatch(/Failed at <code>steps\[1\]\.if\.then\[3\]<\/code> \(assert\): <span>the login was refused \(expected URL/);
     expect(first.body).toContain('1 failing');
     const second = await h.get('/dashboard/?page=2', cookie);
     expect([...second.body.matchAll(/data-schedule="([^"]+)"/g)].map((m) => m[1])).toEqual(['s49', 's50', 's51', 's52', 's53', 's54', 's56', 's57', 's58', 's59']);
