@@ -77,7 +77,7 @@ describeBrowser('dashboard in Chromium', () => {
     await api.listen({ host: '127.0.0.1', port: 0 });
     const address = api.server.address() as { port: number };
     base = `http://127.0.0.1:${address.port}`;
-    browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: chromiumExecutable(), args: [...CHROMIUM_ARGS] });
   }, 150_000);
 
   afterAll(async () => {
@@ -125,7 +125,7 @@ describeBrowser('dashboard in Chromium', () => {
     expect(await page.textContent('#run-error')).toMatch(/Wrong user name or password/);
     // The failure screenshot is shown inline.
     const shot = page.locator('.shots img').first();
-    expect(await shot.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    expect(await shot.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth > 0)).toBe(true);
     await page.screenshot({ path: `${SHOTS}/3-failed-run.png`, fullPage: true });
 
     const [viewer] = await Promise.all([context.waitForEvent('page'), page.click('#open-replay')]);
