@@ -23,15 +23,21 @@ function scale(domain: [number, number], range: [number, number]): (v: number) =
   return (v) => r0 + ((v - d0) / span) * (r1 - r0);
 }
 
-/** Round-ish ticks for a 0..max axis. */
-function ticks(max: number, count = 4): number[] {
+/** Round-ish ticks for a 0..max axis, covering max; `ladder` gives the allowed steps (durations read better in whole units). */
+function ticks(max: number, count = 4, ladder?: readonly number[]): number[] {
   if (max <= 0) return [0];
-  const step = 10 ** Math.floor(Math.log10(max / count));
-  const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => max / s <= count) ?? step * 10;
+  const magnitude = 10 ** Math.floor(Math.log10(max / count));
+  const steps = ladder ?? [1, 2, 5, 10].map((m) => m * magnitude);
+  const nice = steps.find((s) => max / s <= count) ?? steps.at(-1)! * Math.ceil(max / count / steps.at(-1)!);
   const out: number[] = [];
-  for (let v = 0; v <= max + 1e-9; v += nice) out.push(v);
+  for (let v = 0; v < max + nice; v += nice) out.push(v);
   return out;
 }
+
+const S = 1000;
+const M = 60 * S;
+/** Axis steps for durations: whole milliseconds, seconds, minutes, hours. */
+const DURATION_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, S, 2 * S, 5 * S, 10 * S, 15 * S, 30 * S, M, 2 * M, 5 * M, 10 * M, 15 * M, 30 * M, 60 * M, 120 * M, 360 * M, 720 * M, 1440 * M];
 
 function timeLabel(ms: number, spanMs: number): string {
   const iso = new Date(ms).toISOString();
@@ -45,7 +51,7 @@ function timeLabel(ms: number, spanMs: number): string {
 export function runTimesChart(points: readonly RunPoint[], window: { from: number; to: number }): SafeHtml {
   const values = points.flatMap((p) => [p.durationMs ?? 0, p.latenessMs ?? 0]);
   const max = Math.max(1, ...values);
-  const axis = ticks(max);
+  const axis = ticks(max, 4, DURATION_STEPS);
   const top = axis.at(-1)! || max;
   const x = scale([window.from, window.to], [PAD.left, W - PAD.right]);
   const y = scale([0, top], [H - PAD.bottom, PAD.top]);
@@ -68,6 +74,7 @@ export function runTimesChart(points: readonly RunPoint[], window: { from: numbe
   parts.push(`<line class="axis" x1="${PAD.left}" x2="${W - PAD.right}" y1="${H - PAD.bottom}" y2="${H - PAD.bottom}"/>`);
   parts.push(`<path class="late" d="${line((p) => p.latenessMs)}"/>`, `<path class="dur" d="${line((p) => p.durationMs)}"/>`);
   for (const p of sorted) {
+    if (p.latenessMs !== null) parts.push(`<circle class="pt-late" cx="${x(p.at).toFixed(1)}" cy="${y(p.latenessMs).toFixed(1)}" r="2.5"/>`);
     if (p.durationMs === null) continue;
     const cls = p.status === 'succeeded' ? 'pt-ok' : ['failed', 'timed_out', 'missed'].includes(p.status) ? 'pt-fail' : 'pt-other';
     parts.push(

@@ -92,7 +92,7 @@ export async function schedulePage(ctx: DashboardContext, signed: Signed, id: st
   const [stats, windowRuns, daily, incidents, health] = await Promise.all([
     ctx.store.stats.window(orgId, id, from, now + 1),
     ctx.store.runs.list({ orgId, scheduleId: id, from, to: now + 1, limit: CHART_RUNS }),
-    ctx.store.stats.dailyCost(orgId, id, now - COST_DAYS * DAY, now + 1),
+    ctx.store.stats.dailyCost(orgId, id, Math.floor((now - (COST_DAYS - 1) * DAY) / DAY) * DAY, now + 1),
     ctx.store.incidents.list(orgId, { scheduleId: id, limit: 20 }),
     ctx.store.health.get(id),
   ]);
@@ -107,7 +107,14 @@ export async function schedulePage(ctx: DashboardContext, signed: Signed, id: st
 
   // Cost: what the last 30 days cost, and what the next 30 would at this window's browser time per run.
   const price = ctx.pricePerAgentMinute;
-  const days: DayBar[] = daily.map((d) => ({ day: d.day, runs: d.runs, browserMs: d.browserMs, dollars: (d.browserMs / 60_000) * price }));
+  // Every day of the period gets a bar slot, so bars keep their width and gaps read as quiet days.
+  const byDay = new Map(daily.map((d) => [d.day, d]));
+  const firstDay = Math.floor((now - (COST_DAYS - 1) * DAY) / DAY) * DAY;
+  const days: DayBar[] = Array.from({ length: COST_DAYS }, (_, i) => {
+    const day = new Date(firstDay + i * DAY).toISOString().slice(0, 10);
+    const d = byDay.get(day);
+    return { day, runs: d?.runs ?? 0, browserMs: d?.browserMs ?? 0, dollars: ((d?.browserMs ?? 0) / 60_000) * price };
+  });
   const spent = days.reduce((a, d) => a + d.dollars, 0);
   const startedRuns = stats.duration?.count ?? 0;
   const perRunMs = startedRuns > 0 ? Math.round(stats.browserMs / startedRuns) : 0;
@@ -154,7 +161,7 @@ ${runTimesChart(
 <div class="cards">${card(`Last ${COST_DAYS} days`, dollars(spent))}${card('Per day (average)', dollars(spent / COST_DAYS))}
 ${card('Projected per month', projection ? dollars(projection.perMonth.dollars) : '–')}</div>
 <p class="muted">${projection ? `${projection.perMonth.runs} runs in the next 30 days × ${duration(perRunMs)} of browser time per run (average over the last ${windowName}) at $${price}/agent-minute${projection.daysDiffer ? '; days differ (DST, weekdays or bounds)' : ''}.` : projectionNote}</p>
-${dailyCostChart(days)}</section>
+${days.some((d) => d.runs > 0) ? dailyCostChart(days) : html`<p class="muted">No runs in the last ${COST_DAYS} days.</p>`}</section>
 <section><h2>Next occurrences</h2>${upcoming.length === 0 ? html`<p class="muted">${schedule.paused ? 'Paused.' : 'The spec fires no more.'}</p>` : html`<table id="upcoming"><thead><tr><th>UTC</th><th>Local (${spec.timezone})</th><th></th></tr></thead><tbody>${upcoming.map((o) => html`<tr><td>${time(o.nominal, now)}</td><td class="mono">${o.local}</td><td>${o.dst === 'shifted' ? html`<span class="dst" title="this local time does not exist (clocks spring forward); fires at the first valid instant after it">DST: shifted out of the gap</span>` : o.dst === 'repeated' ? html`<span class="dst" title="this local time happens twice (clocks fall back)">DST: repeated hour</span>` : ''}</td></tr>`)}</tbody></table>`}
 <h2>Incidents</h2>${incidents.length === 0 ? html`<p class="muted">None.</p>` : html`<table><tbody>${incidents.map((i) => html`<tr><td>${statusBadge(i.status)}</td><td>${i.kind}<div class="muted">${i.summary}</div></td><td>opened ${time(i.openedAt, now)}${i.resolvedAt ? html`<br>resolved ${time(i.resolvedAt, now)}` : ''}</td></tr>`)}</tbody></table>`}
 </section></div>

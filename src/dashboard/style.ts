@@ -75,7 +75,7 @@ input, select { font: inherit; padding: 4px 8px; border: 1px solid #c9cbd0; bord
 .chart .axis { stroke: #c9cbd0; stroke-width: 1; } .chart .grid { stroke: #eeeeea; stroke-width: 1; }
 .chart text { fill: var(--muted); font-size: 11px; }
 .chart .dur { fill: none; stroke: var(--accent); stroke-width: 1.5; } .chart .late { fill: none; stroke: var(--late); stroke-width: 1.5; stroke-dasharray: 4 3; }
-.chart .pt-ok { fill: var(--ok); } .chart .pt-fail { fill: var(--fail); } .chart .pt-other { fill: var(--idle); }
+.chart .pt-late { fill: var(--late); } .chart .pt-ok { fill: var(--ok); } .chart .pt-fail { fill: var(--fail); } .chart .pt-other { fill: var(--idle); }
 .chart .bar { fill: #8ea4e6; } .chart .bar:hover { fill: var(--accent); }
 .legend { display: flex; gap: 14px; font-size: 12px; color: var(--muted); margin: 4px 0 0 6px; }
 .legend i { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin-right: 4px; background: var(--accent); }
