@@ -4,6 +4,7 @@
  *   npm run bench                                   # 10,000 schedules, SQLite and PostgreSQL
  *   npm run bench -- --schedules 1000 --seconds 10  # a quick run
  *   npm run bench -- --backend sqlite --workload burst
+ *   npm run bench -- stats                          # dashboard aggregations over 1,000,000 runs (bench/stats.ts)
  *
  * For each backend: a baseline (raw run-row inserts through the store), then each workload in a
  * fresh database and its own child process (see isolated()). Every database it creates (temp
@@ -335,6 +336,8 @@ if (childJob !== undefined) {
   try {
     // `npm run bench -- agent …`: the agent trajectory-cache benchmark (bench/agent.ts).
     if (process.argv[2] === 'agent') await (await import('./agent.js')).agentBench(process.argv.slice(3));
+    // `npm run bench -- stats …`: the dashboard aggregation benchmark (bench/stats.ts).
+    else if (process.argv[2] === 'stats') await (await import('./stats.js')).statsBench(process.argv.slice(3));
     else await main();
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);

@@ -8,7 +8,8 @@
  * requests; ids are the caller's names (templates, schedules) or UUIDv7 (runs, keys).
  */
 import { z } from 'zod';
-import { Id, policyFields, specFields } from '../config/schema.js';
+import { Duration, Id, policyFields, specFields } from '../config/schema.js';
+import { parseDuration } from '../spec/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -241,6 +242,48 @@ export const ExportQuery = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Schedule statistics
+
+export const ScheduleStatsQuery = z.strictObject({
+  from: InstantInput.optional().meta({ description: 'start of the window (nominal time, inclusive)' }),
+  to: InstantInput.optional().meta({ description: 'end of the window (exclusive); default now' }),
+  window: Duration.transform((text) => parseDuration(text))
+    .optional()
+    .meta({ description: 'length of the window, e.g. 24h, 7d, 30d: after `from`, or else before `to` (default now); default 24h. At most two of from, to, window' }),
+  price: z.coerce.number().min(0).max(1000).optional().meta({ description: 'dollars per agent-minute for the cost figures (default 0.30)' }),
+});
+export const Percentiles = z
+  .object({ count: z.number().int(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() })
+  .meta({ id: 'Percentiles', description: 'nearest-rank percentiles (the value at rank ceil(p·count)), in ms' });
+export const ScheduleStats = z
+  .object({
+    scheduleId: z.string(),
+    from: Instant,
+    to: Instant,
+    counts: z.partialRecord(RunStatus, z.number().int()).meta({ description: 'runs by status, nominal time in [from, to)' }),
+    successRate: z.number().nullable().meta({ description: 'succeeded / (succeeded + failed + timed_out + missed); null without such runs' }),
+    duration: Percentiles.nullable().meta({ description: 'finished − started of runs that finished after starting' }),
+    lateness: Percentiles.nullable().meta({ description: 'started − nominal time of scheduled runs that started' }),
+    browserMs: z.number().int().meta({ description: 'active browser time of the runs (one agent-minute is 60,000 ms)' }),
+    dollars: z.number(),
+    pricePerAgentMinute: z.number(),
+    dailyCost: z
+      .array(z.object({ day: z.string().meta({ description: 'YYYY-MM-DD, UTC' }), runs: z.number().int(), browserMs: z.number().int(), dollars: z.number() }))
+      .meta({ description: 'per UTC day with runs, oldest first' }),
+    projected: z
+      .object({
+        days: z.number().int(),
+        runs: z.number().meta({ description: 'occurrences of the spec in the next 30 days' }),
+        browserMsPerRun: z.number().int().meta({ description: 'average browser time of the window\'s runs that started' }),
+        agentMinutes: z.number(),
+        dollars: z.number(),
+      })
+      .nullable()
+      .meta({ description: 'the next 30 days at the window\'s average browser time per run; null when paused or no run in the window started' }),
+  })
+  .meta({ id: 'ScheduleStats' });
+
+// ---------------------------------------------------------------------------------------------
 // Deliveries, incidents, profiles
 
 export const DeliveryStatus = z.enum(['pending', 'delivered', 'dead']);
@@ -374,6 +417,7 @@ export const endpoints = {
   triggerSchedule: endpoint({ method: 'POST', path: '/v1/schedules/:id/trigger', tag: 'schedules', summary: 'run now; the same Idempotency-Key within 24 h returns the same run', role: 'operator', params: IdParams, body: TriggerBody, headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }), status: 201, alsoStatus: [200], response: TriggerResult }),
   backfillSchedule: endpoint({ method: 'POST', path: '/v1/schedules/:id/backfill', tag: 'schedules', summary: 'run the occurrences in [from, to); dryRun lists them only', role: 'operator', params: IdParams, body: BackfillBody, status: 201, alsoStatus: [200], response: BackfillResult }),
   previewSchedule: endpoint({ method: 'GET', path: '/v1/schedules/:id/preview', tag: 'schedules', summary: 'next occurrences of a schedule', role: 'viewer', params: IdParams, query: PreviewQuery, status: 200, response: Preview }),
+  scheduleStats: endpoint({ method: 'GET', path: '/v1/schedules/:id/stats', tag: 'schedules', summary: 'counts, duration and start-lateness percentiles, daily and projected cost over a window (default the last 24 h)', role: 'viewer', params: IdParams, query: ScheduleStatsQuery, status: 200, response: ScheduleStats }),
   previewSpec: endpoint({ method: 'POST', path: '/v1/preview', tag: 'schedules', summary: 'next occurrences of a spec, before creating a schedule', role: 'viewer', body: PreviewBody, status: 200, response: Preview }),
 
   listRuns: endpoint({ method: 'GET', path: '/v1/runs', tag: 'runs', summary: 'runs, newest nominal time first, with cursor pagination', role: 'viewer', query: RunListQuery, status: 200, response: RunPage }),

@@ -145,6 +145,14 @@ export class AgentcronClient {
     return this.call('backfillSchedule', { params: { id }, body });
   }
 
+  /**
+   * Counts, duration and start-lateness percentiles, daily and projected cost of a schedule's
+   * runs over a window: `{ window: '7d' }`, `{ from, to }` (ISO instants); default the last 24 h.
+   */
+  scheduleStats(id: string, query: NonNullable<RequestOf<'scheduleStats'>['query']> = {}): Promise<ResponseOf<'scheduleStats'>> {
+    return this.call('scheduleStats', { params: { id }, query });
+  }
+
   // -- Runs ------------------------------------------------------------------------------------
 
   listRuns(query: RunListQuery = {}): Promise<ResponseOf<'listRuns'>> {

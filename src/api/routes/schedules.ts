@@ -1,10 +1,11 @@
 import { firstAtOrAfter } from '../../config/apply.js';
 import { backfill, triggerRun } from '../../engine/operations.js';
+import { DEFAULT_PRICE_PER_AGENT_MINUTE, estimateCost, MONTH_DAYS } from '../../policy/cost.js';
 import { checkConcurrentRuns, checkScheduleCount, checkScheduleInterval } from '../../policy/limits.js';
 import { nextOccurrences, parseSpec, type Spec } from '../../spec/index.js';
 import type { ScheduleSpecInput } from '../../spec/types.js';
 import type { SchedulePatch, Store } from '../../store/store.js';
-import type { Json, SchedulePolicies } from '../../store/types.js';
+import type { Json, RunStatus, RunWindowStats, Schedule, SchedulePolicies } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { notFound, validationProblem } from '../problem.js';
 import type { ApiRouter, Caller } from '../router.js';
@@ -27,6 +28,66 @@ function preview(spec: Spec, after: number, count: number) {
     timezone: spec.timezone,
     occurrences: nextOccurrences(spec, after, count).map((o) => ({ nominal: iso(o.nominal), local: o.local, dst: o.dst })),
   };
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** The longest stats window: a year, so one request cannot aggregate a whole history. */
+const MAX_STATS_WINDOW_MS = 366 * DAY_MS;
+
+/**
+ * The stats window [from, to) from at most two of `from`, `to` and `window`: `window` runs after
+ * `from`, or else before `to` (default now); `from` alone runs to now; nothing is the last 24 h.
+ */
+export function statsWindow(query: { from?: number | undefined; to?: number | undefined; window?: number | undefined }, now: number): { from: number; to: number } {
+  const { from, to, window } = query;
+  if (from !== undefined && to !== undefined && window !== undefined) {
+    throw validationProblem([{ path: 'query.window', message: 'give at most two of from, to and window' }]);
+  }
+  if (window !== undefined && window <= 0) throw validationProblem([{ path: 'query.window', message: 'must be longer than zero' }]);
+  const range =
+    from !== undefined
+      ? { from, to: to ?? (window !== undefined ? from + window : now) }
+      : { from: (to ?? now) - (window ?? DAY_MS), to: to ?? now };
+  if (range.to <= range.from) {
+    throw validationProblem([{ path: to !== undefined ? 'query.to' : 'query.from', message: `the window must end after it starts (${iso(range.from)} .. ${iso(range.to)})` }]);
+  }
+  if (range.to - range.from > MAX_STATS_WINDOW_MS) {
+    throw validationProblem([{ path: window !== undefined ? 'query.window' : 'query.from', message: 'the window must be at most 366 days long' }]);
+  }
+  return range;
+}
+
+function dollarsFor(browserMs: number, pricePerAgentMinute: number): number {
+  return Math.round((browserMs / 60_000) * pricePerAgentMinute * 100) / 100;
+}
+
+/** succeeded / (succeeded + failed + timed_out + missed): skipped and cancelled runs say nothing about health. */
+function successRate(counts: Partial<Record<RunStatus, number>>): number | null {
+  const ok = counts.succeeded ?? 0;
+  const rated = ok + (counts.failed ?? 0) + (counts.timed_out ?? 0) + (counts.missed ?? 0);
+  return rated > 0 ? ok / rated : null;
+}
+
+/**
+ * The next 30 days of the schedule's spec (src/policy/cost.ts) at the average browser time of
+ * the window's runs that started; null when it is paused or nothing started to average.
+ */
+function projectedCost(schedule: Schedule, stats: RunWindowStats, pricePerAgentMinute: number, now: number) {
+  const started = (stats.duration?.count ?? 0) + (stats.counts.running ?? 0);
+  if (schedule.paused || started === 0) return null;
+  const browserMsPerRun = Math.round(stats.browserMs / started);
+  let estimate;
+  try {
+    // estimateCost prices positive durations only; runs without browser time cost nothing.
+    estimate = estimateCost({ spec: parseSpec(schedule.spec), durationMs: Math.max(1, browserMsPerRun), pricePerAgentMinute, from: now });
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
+  const { runs } = estimate.perMonth;
+  const agentMinutes = (runs * browserMsPerRun) / 60_000;
+  return { days: MONTH_DAYS, runs, browserMsPerRun, agentMinutes, dollars: dollarsFor(runs * browserMsPerRun, pricePerAgentMinute) };
 }
 
 async function scheduleOf(store: Store, caller: Caller, id: string) {
@@ -147,6 +208,29 @@ export function scheduleRoutes(router: ApiRouter, ctx: ApiContext): void {
   router.route('previewSchedule', async ({ params, query }, { caller }) => {
     const schedule = await scheduleOf(store, caller, params.id);
     return preview(parseSpec(schedule.spec), query.after ?? clock.now(), query.count);
+  });
+
+  router.route('scheduleStats', async ({ params, query }, { caller }) => {
+    const schedule = await scheduleOf(store, caller, params.id);
+    const now = clock.now();
+    const { from, to } = statsWindow(query, now);
+    const price = query.price ?? DEFAULT_PRICE_PER_AGENT_MINUTE;
+    const stats = await store.stats.window(caller.orgId, schedule.id, from, to);
+    const days = await store.stats.dailyCost(caller.orgId, schedule.id, from, to);
+    return {
+      scheduleId: schedule.id,
+      from: iso(from),
+      to: iso(to),
+      counts: stats.counts,
+      successRate: successRate(stats.counts),
+      duration: stats.duration,
+      lateness: stats.lateness,
+      browserMs: stats.browserMs,
+      dollars: dollarsFor(stats.browserMs, price),
+      pricePerAgentMinute: price,
+      dailyCost: days.map((d) => ({ ...d, dollars: dollarsFor(d.browserMs, price) })),
+      projected: projectedCost(schedule, stats, price, now),
+    };
   });
 
   router.route('previewSpec', async ({ body }) => preview(parseSpec(body.spec), body.after ?? clock.now(), body.count));

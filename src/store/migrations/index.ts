@@ -5,6 +5,7 @@ import { migration003 } from './003_browser.js';
 import { migration004 } from './004_delivery.js';
 import { migration005 } from './005_template_soft_delete.js';
 import { migration006 } from './006_trajectories.js';
+import { migration007 } from './007_stats.js';
 
 /**
  * Every migration the code knows, in version order. To add one: create `NNN_name.ts` exporting a
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];

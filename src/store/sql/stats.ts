@@ -1,7 +1,7 @@
 import type { Queryable, SqlValue } from '../db.js';
 import type { StatsRepo } from '../store.js';
 import type { DailyCost, Instant, Percentiles, RunStatus, RunWindowStats, ScheduleSummary } from '../types.js';
-import { num, numOrNull, placeholders, str } from './util.js';
+import { num, numOrNull, str } from './util.js';
 
 const DAY_MS = 86_400_000;
 /** The longest run-history strip a summary returns. */
@@ -37,9 +37,17 @@ const DURATION_SQL = percentileSql(
 // Literal trigger, so both databases may also use the partial index runs_occurrence.
 const LATENESS_SQL = percentileSql('started_at - nominal_time', `${SCHEDULE_RANGE} AND triggered_by = 'schedule' AND started_at IS NOT NULL`);
 
-/** Outcomes that count in a success rate; skipped and cancelled runs say nothing about health. */
-const RATED_SUCCESS = "status = 'succeeded'";
-const RATED = "status IN ('succeeded', 'failed', 'timed_out', 'missed')";
+/**
+ * One schedule's success rate since an instant: succeeded / (succeeded + failed + timed_out +
+ * missed); skipped and cancelled runs say nothing about its health. Always one row. `schedule`
+ * is a placeholder or, in a LATERAL join, the outer column.
+ */
+const rateSql = (schedule: string): string => `SELECT SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END) AS succeeded, COUNT(*) AS rated
+  FROM runs WHERE org_id = ? AND schedule_id = ${schedule} AND nominal_time >= ? AND status IN ('succeeded', 'failed', 'timed_out', 'missed')`;
+
+/** One schedule's newest runs (newest nominal time first, then id), as `runs.list` pages them. */
+const latestSql = (schedule: string): string => `SELECT id, status, nominal_time, finished_at FROM runs
+  WHERE org_id = ? AND schedule_id = ${schedule} ORDER BY nominal_time DESC, id DESC LIMIT ?`;
 
 function checkRange(from: Instant, to: Instant): void {
   if (!Number.isSafeInteger(from)) throw new RangeError(`from must be an instant in epoch ms, got ${from}`);
@@ -54,8 +62,8 @@ function utcDate(day: number): string {
 
 /**
  * Dashboard aggregations over `runs`, written once for both databases. Every query is bounded by
- * one schedule's index range; `summaries` runs one LATERAL query on PostgreSQL and one small
- * query per schedule on SQLite (in-process, so there is no round trip to save).
+ * one schedule's index range; `summaries` runs one LATERAL query on PostgreSQL and two small
+ * queries per schedule on SQLite.
  */
 export class SqlStatsRepo implements StatsRepo {
   constructor(private readonly db: Queryable) {}
@@ -69,16 +77,17 @@ export class SqlStatsRepo implements StatsRepo {
     if (scheduleIds.length > MAX_SUMMARIES) throw new RangeError(`at most ${MAX_SUMMARIES} schedules per call, got ${scheduleIds.length}`);
     if (scheduleIds.length === 0) return [];
     const unique = [...new Set(scheduleIds)];
-    const latest = await this.latestRuns(orgId, unique, Math.max(recent, 1));
-    const rates = await this.successRates(orgId, unique, since);
+    // The strip needs at least one run: the newest is also the summary's last run.
+    const limit = Math.max(recent, 1);
+    const found = this.db.dialect === 'postgres' ? await this.summaryRowsLateral(orgId, unique, limit, since) : await this.summaryRowsEach(orgId, unique, limit, since);
     return scheduleIds.map((scheduleId) => {
-      const runs = latest.get(scheduleId) ?? [];
+      const { runs, rated, succeeded } = found.get(scheduleId) ?? { runs: [], rated: 0, succeeded: 0 };
       const last = runs[0];
       return {
         scheduleId,
         lastRun: last ? { id: last.id, status: last.status, nominalTime: last.nominalTime, finishedAt: last.finishedAt } : null,
         recent: runs.slice(0, recent).map(({ id, status, nominalTime }) => ({ id, status, nominalTime })),
-        successRate: rates.get(scheduleId) ?? null,
+        successRate: rated > 0 ? succeeded / rated : null,
       };
     });
   }
@@ -124,40 +133,46 @@ export class SqlStatsRepo implements StatsRepo {
     return { count: num(row.n), p50: num(row.p50), p95: num(row.p95), p99: num(row.p99), max: num(row.max) };
   }
 
-  /** Up to `limit` newest runs of each schedule (newest nominal time first, then id). */
-  private async latestRuns(orgId: string, scheduleIds: string[], limit: number): Promise<Map<string, RecentRun[]>> {
-    const bySchedule = new Map<string, RecentRun[]>();
-    const columns = 'r.id, r.status, r.nominal_time, r.finished_at';
-    const order = 'ORDER BY r.nominal_time DESC, r.id DESC LIMIT ?';
-    if (this.db.dialect === 'postgres') {
-      const rows = await this.db.query(
-        `SELECT s.schedule_id, ${columns}
-         FROM (VALUES ${scheduleIds.map(() => '(?)').join(', ')}) AS s(schedule_id)
-         CROSS JOIN LATERAL (SELECT ${columns} FROM runs r WHERE r.org_id = ? AND r.schedule_id = s.schedule_id ${order}) AS r`,
-        [...scheduleIds, orgId, limit],
-      );
-      for (const row of rows) push(bySchedule, str(row.schedule_id), toRecentRun(row));
-      for (const list of bySchedule.values()) list.sort(newestFirst);
-      return bySchedule;
+  /**
+   * PostgreSQL, one round trip: per schedule, a LATERAL aggregate over its runs since `since`
+   * and a LATERAL page of its newest runs, each an index range of runs_org_schedule_time.
+   */
+  private async summaryRowsLateral(orgId: string, scheduleIds: string[], limit: number, since: Instant): Promise<Map<string, SummaryRows>> {
+    const rows = await this.db.query(
+      `SELECT s.schedule_id, rate.succeeded, rate.rated, r.id, r.status, r.nominal_time, r.finished_at
+       FROM (VALUES ${scheduleIds.map(() => '(?)').join(', ')}) AS s(schedule_id)
+       CROSS JOIN LATERAL (${rateSql('s.schedule_id')}) AS rate
+       LEFT JOIN LATERAL (${latestSql('s.schedule_id')}) AS r ON TRUE`,
+      [...scheduleIds, orgId, since, orgId, limit],
+    );
+    const found = new Map<string, SummaryRows>();
+    for (const row of rows) {
+      const scheduleId = str(row.schedule_id);
+      let entry = found.get(scheduleId);
+      if (!entry) found.set(scheduleId, (entry = { runs: [], rated: num(row.rated ?? 0), succeeded: num(row.succeeded ?? 0) }));
+      if (row.id !== null && row.id !== undefined) entry.runs.push(toRecentRun(row));
     }
-    for (const scheduleId of scheduleIds) {
-      const rows = await this.db.query(`SELECT ${columns} FROM runs r WHERE r.org_id = ? AND r.schedule_id = ? ${order}`, [orgId, scheduleId, limit]);
-      bySchedule.set(scheduleId, rows.map(toRecentRun));
-    }
-    return bySchedule;
+    // LATERAL keeps each page's order, but the join's output order is not promised.
+    for (const entry of found.values()) entry.runs.sort(newestFirst);
+    return found;
   }
 
-  private async successRates(orgId: string, scheduleIds: string[], since: Instant): Promise<Map<string, number>> {
-    const rows = await this.db.query(
-      `SELECT schedule_id, SUM(CASE WHEN ${RATED_SUCCESS} THEN 1 ELSE 0 END) AS ok, COUNT(*) AS n
-       FROM runs WHERE org_id = ? AND schedule_id IN (${placeholders(scheduleIds.length)}) AND nominal_time >= ? AND ${RATED}
-       GROUP BY schedule_id`,
-      [orgId, ...scheduleIds, since],
-    );
-    const rates = new Map<string, number>();
-    for (const row of rows) if (num(row.n) > 0) rates.set(str(row.schedule_id), num(row.ok) / num(row.n));
-    return rates;
+  /** SQLite, in-process (no round trips to save): the same two index ranges, schedule by schedule. */
+  private async summaryRowsEach(orgId: string, scheduleIds: string[], limit: number, since: Instant): Promise<Map<string, SummaryRows>> {
+    const found = new Map<string, SummaryRows>();
+    for (const scheduleId of scheduleIds) {
+      const [rate] = await this.db.query(rateSql('?'), [orgId, scheduleId, since]);
+      const runs = await this.db.query(latestSql('?'), [orgId, scheduleId, limit]);
+      found.set(scheduleId, { runs: runs.map(toRecentRun), rated: num(rate?.rated ?? 0), succeeded: num(rate?.succeeded ?? 0) });
+    }
+    return found;
   }
+}
+
+interface SummaryRows {
+  runs: RecentRun[];
+  rated: number;
+  succeeded: number;
 }
 
 interface RecentRun {
@@ -175,8 +190,3 @@ function newestFirst(a: RecentRun, b: RecentRun): number {
   return b.nominalTime - a.nominalTime || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
