@@ -3,7 +3,7 @@
  * start lateness over a chosen window, cost per day and projected per month, the next
  * occurrences with DST notes, its incidents and the deliveries of the runs shown.
  */
-import { estimateCost, type CostEstimate } from '../policy/cost.js';
+import { dollarsFor, projectedCost, successRate } from '../api/routes/schedules.js';
 import { nextOccurrences, parseSpec } from '../spec/index.js';
 import type { Schedule, RunStatus, RunTrigger, Percentiles } from '../store/types.js';
 import { dailyCostChart, runTimesChart, type DayBar } from './charts.js';
@@ -81,6 +81,8 @@ export async function schedulePage(ctx: DashboardContext, signed: Signed, id: st
   if (!schedule) throw new PageError(404, `schedule ${JSON.stringify(id)} not found`);
   const now = ctx.clock.now();
   const from = now - windowMs;
+  /** The UTC midnight that starts the cost chart's first day. */
+  const costFrom = Math.floor((now - (COST_DAYS - 1) * DAY) / DAY) * DAY;
 
   let runsPage;
   try {
@@ -92,7 +94,7 @@ export async function schedulePage(ctx: DashboardContext, signed: Signed, id: st
   const [stats, windowRuns, daily, incidents, health] = await Promise.all([
     ctx.store.stats.window(orgId, id, from, now + 1),
     ctx.store.runs.list({ orgId, scheduleId: id, from, to: now + 1, limit: CHART_RUNS }),
-    ctx.store.stats.dailyCost(orgId, id, Math.floor((now - (COST_DAYS - 1) * DAY) / DAY) * DAY, now + 1),
+    ctx.store.stats.dailyCost(orgId, id, costFrom, now + 1),
     ctx.store.incidents.list(orgId, { scheduleId: id, limit: 20 }),
     ctx.store.health.get(id),
   ]);
@@ -102,33 +104,20 @@ export async function schedulePage(ctx: DashboardContext, signed: Signed, id: st
   const upcoming = schedule.paused || schedule.nextNominalTime === null ? [] : nextOccurrences(spec, Math.max(now, schedule.nextNominalTime) - 1, UPCOMING);
   const c = stats.counts;
   const failures = (c.failed ?? 0) + (c.timed_out ?? 0) + (c.missed ?? 0);
-  const rated = failures + (c.succeeded ?? 0);
   const total = Object.values(c).reduce((a, b) => a + (b ?? 0), 0);
 
-  // Cost: what the last 30 days cost, and what the next 30 would at this window's browser time per run.
+  // Cost: what the last 30 days cost, and what the next 30 would at this window's browser time per run (as GET /v1/schedules/:id/stats).
   const price = ctx.pricePerAgentMinute;
   // Every day of the period gets a bar slot, so bars keep their width and gaps read as quiet days.
   const byDay = new Map(daily.map((d) => [d.day, d]));
-  const firstDay = Math.floor((now - (COST_DAYS - 1) * DAY) / DAY) * DAY;
   const days: DayBar[] = Array.from({ length: COST_DAYS }, (_, i) => {
-    const day = new Date(firstDay + i * DAY).toISOString().slice(0, 10);
+    const day = new Date(costFrom + i * DAY).toISOString().slice(0, 10);
     const d = byDay.get(day);
-    return { day, runs: d?.runs ?? 0, browserMs: d?.browserMs ?? 0, dollars: ((d?.browserMs ?? 0) / 60_000) * price };
+    return { day, runs: d?.runs ?? 0, browserMs: d?.browserMs ?? 0, dollars: dollarsFor(d?.browserMs ?? 0, price) };
   });
   const spent = days.reduce((a, d) => a + d.dollars, 0);
-  const startedRuns = stats.duration?.count ?? 0;
-  const perRunMs = startedRuns > 0 ? Math.round(stats.browserMs / startedRuns) : 0;
-  let projection: CostEstimate | null = null;
-  let projectionNote = '';
-  if (schedule.paused) projectionNote = 'paused: nothing is projected';
-  else if (perRunMs <= 0) projectionNote = 'no browser time in this window (HTTP templates cost nothing here)';
-  else {
-    try {
-      projection = estimateCost({ spec, durationMs: perRunMs, pricePerAgentMinute: price, from: now });
-    } catch (error) {
-      projectionNote = (error as Error).message;
-    }
-  }
+  const projection = projectedCost(schedule, stats, price, now);
+  const projectionNote = schedule.paused ? 'paused: nothing is projected' : 'nothing started in this window to average';
 
   const windowTabs = html`<nav class="tabs" aria-label="window">${Object.keys(WINDOWS).map((w) => html`<a class="${w === windowName ? 'on' : ''}" href="${href(`/dashboard/schedules/${encodeURIComponent(id)}`, { window: w, status: statusName, trigger })}">${w}</a>`)}</nav>`;
   const base = `/dashboard/schedules/${encodeURIComponent(id)}`;
@@ -145,7 +134,7 @@ export async function schedulePage(ctx: DashboardContext, signed: Signed, id: st
 <h2>Runs over the last ${windowName}</h2>${windowTabs}
 <div class="cards">
 ${card('Runs', String(total))}${card('Succeeded', String(c.succeeded ?? 0), 'good')}${card('Failed / timed out / missed', `${c.failed ?? 0} / ${c.timed_out ?? 0} / ${c.missed ?? 0}`, failures > 0 ? 'bad' : '')}
-${card('Success rate', percent(rated > 0 ? (c.succeeded ?? 0) / rated : null))}${card('Skipped / cancelled', `${c.skipped ?? 0} / ${c.cancelled ?? 0}`)}${card('Browser time', duration(stats.browserMs))}
+${card('Success rate', percent(successRate(c)))}${card('Skipped / cancelled', `${c.skipped ?? 0} / ${c.cancelled ?? 0}`)}${card('Browser time', duration(stats.browserMs))}
 </div>
 <table class="percentiles"><thead><tr><th></th><th>p50 / p95 / p99</th><th>Runs</th></tr></thead><tbody>
 <tr><td>Duration (finished − started)</td><td>${pct(stats.duration)}</td><td>${stats.duration?.count ?? 0}</td></tr>
@@ -159,8 +148,8 @@ ${runTimesChart(
 
 <div class="grid2"><section><h2>Cost</h2>
 <div class="cards">${card(`Last ${COST_DAYS} days`, dollars(spent))}${card('Per day (average)', dollars(spent / COST_DAYS))}
-${card('Projected per month', projection ? dollars(projection.perMonth.dollars) : '–')}</div>
-<p class="muted">${projection ? `${projection.perMonth.runs} runs in the next 30 days × ${duration(perRunMs)} of browser time per run (average over the last ${windowName}) at $${price}/agent-minute${projection.daysDiffer ? '; days differ (DST, weekdays or bounds)' : ''}.` : projectionNote}</p>
+${card('Projected per month', projection ? dollars(projection.dollars) : '–')}</div>
+<p class="muted">${projection ? `${projection.runs} runs in the next ${projection.days} days × ${duration(projection.browserMsPerRun)} of browser time per run (average over the last ${windowName}) at $${price}/agent-minute.` : projectionNote}</p>
 ${days.some((d) => d.runs > 0) ? dailyCostChart(days) : html`<p class="muted">No runs in the last ${COST_DAYS} days.</p>`}</section>
 <section><h2>Next occurrences</h2>${upcoming.length === 0 ? html`<p class="muted">${schedule.paused ? 'Paused.' : 'The spec fires no more.'}</p>` : html`<table id="upcoming"><thead><tr><th>UTC</th><th>Local (${spec.timezone})</th><th></th></tr></thead><tbody>${upcoming.map((o) => html`<tr><td>${time(o.nominal, now)}</td><td class="mono">${o.local}</td><td>${o.dst === 'shifted' ? html`<span class="dst" title="this local time does not exist (clocks spring forward); fires at the first valid instant after it">DST: shifted out of the gap</span>` : o.dst === 'repeated' ? html`<span class="dst" title="this local time happens twice (clocks fall back)">DST: repeated hour</span>` : ''}</td></tr>`)}</tbody></table>`}
 <h2>Incidents</h2>${incidents.length === 0 ? html`<p class="muted">None.</p>` : html`<table><tbody>${incidents.map((i) => html`<tr><td>${statusBadge(i.status)}</td><td>${i.kind}<div class="muted">${i.summary}</div></td><td>opened ${time(i.openedAt, now)}${i.resolvedAt ? html`<br>resolved ${time(i.resolvedAt, now)}` : ''}</td></tr>`)}</tbody></table>`}
