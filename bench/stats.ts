@@ -21,7 +21,7 @@ import { fmtInt, fmtMs, fmtRatio, machineInfo, percentile, postgresBackend, sqli
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-const ORG = 'bench';
+export const ORG = 'bench';
 const PAGE = 50;
 /** Schedules fire every 10 minutes, hourly or every 6 hours, in turn: histories of 7, 42 and 250 days. */
 const INTERVALS = [10 * MIN, HOUR, 6 * HOUR];
@@ -30,7 +30,7 @@ const ROWS_PER_INSERT = 1000;
 /** Rows per transaction while seeding. */
 const ROWS_PER_TX = 50_000;
 
-interface Options {
+export interface Options {
   schedules: number;
   runs: number;
   samples: number;
@@ -77,11 +77,11 @@ function random(seed: number): () => number {
   };
 }
 
-function scheduleId(k: number): string {
+export function scheduleId(k: number): string {
   return `s${String(k).padStart(5, '0')}`;
 }
 
-async function openDb(db: BenchDatabase): Promise<Db> {
+export async function openDb(db: BenchDatabase): Promise<Db> {
   const raw: Db = db.schema === undefined ? new SqliteDb(db.target) : await PostgresDb.connect(db.target, { schema: db.schema });
   await migrate(raw);
   return raw;
@@ -93,7 +93,7 @@ async function openDb(db: BenchDatabase): Promise<Db> {
  * over the table), with ids in insertion order (as UUIDv7 ids are). 90% succeed, 6% fail, 2% time out, 1% are skipped, 1% missed; started runs
  * are 0–2 s late and take 1–60 s.
  */
-async function seed(db: Db, store: Store, opts: Options, now: number): Promise<void> {
+export async function seed(db: Db, store: Store, opts: Options, now: number): Promise<void> {
   await store.orgs.create({ id: ORG, name: 'bench' }, now);
   await store.templates.put({ orgId: ORG, templateId: 't', kind: 'http', definition: { url: 'http://127.0.0.1/' } }, now);
   await store.transaction(async (tx) => {
@@ -147,7 +147,7 @@ interface Timing {
   samples: number[];
 }
 
-async function time(label: string, samples: number, fn: (i: number) => Promise<unknown>): Promise<Timing> {
+export async function time(label: string, samples: number, fn: (i: number) => Promise<unknown>): Promise<Timing> {
   for (let i = 0; i < Math.min(5, samples); i++) await fn(i); // warm up caches and statement plans
   const out: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -247,7 +247,7 @@ async function benchBackend(backend: Backend, opts: Options): Promise<void> {
 }
 
 /** Milliseconds with a decimal below 10 ms (these queries are fast). */
-function fmtMs2(ms: number): string {
+export function fmtMs2(ms: number): string {
   return ms < 10 ? `${ms.toFixed(2)} ms` : fmtMs(ms);
 }
 
