@@ -5,58 +5,14 @@
  * whole page renders through Fastify (`inject`: routing, session check, queries, HTML) against a
  * baseline measured in the same run: one indexed `runs.list` page of 50 runs.
  */
-import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { createApiKey } from '../src/api/keys.js';
 import { buildApi } from '../src/api/server.js';
 import { FakeClock } from '../src/clock.js';
-import { SqlStore } from '../src/store/sql/sql-store.js';
-import { fmtInt, fmtRatio, machineInfo, percentile, postgresBackend, sqliteBackend, table, type Backend } from './harness.js';
-import { fmtMs2, openDb, ORG, scheduleId, seed, time, type Options } from './stats.js';
-
-function parse(args: string[]): Options {
-  const { values } = parseArgs({
-    args,
-    options: {
-      schedules: { type: 'string', default: '1000' },
-      runs: { type: 'string', default: '1000' },
-      samples: { type: 'string', default: '30' },
-      backend: { type: 'string', default: 'all' },
-      'pg-url': { type: 'string', default: process.env.AGENTCRON_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
-    },
-    strict: true,
-  });
-  const int = (name: string, text: string, min: number): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
-    return n;
-  };
-  if (!['sqlite', 'postgres', 'all'].includes(values.backend)) throw new Error(`--backend must be sqlite, postgres or all; got ${JSON.stringify(values.backend)}`);
-  return {
-    schedules: int('schedules', values.schedules, 100),
-    runs: int('runs', values.runs, 1),
-    samples: int('samples', values.samples, 1),
-    backends: values.backend === 'all' ? ['sqlite', 'postgres'] : [values.backend as 'sqlite' | 'postgres'],
-    pgUrl: values['pg-url'],
-  };
-}
+import { fmtRatio, machineInfo, percentile, postgresBackend, sqliteBackend, table, type Backend } from './harness.js';
+import { fmtMs2, ORG, parseOptions, scheduleId, time, withSeededHistory, type Options } from './stats.js';
 
 async function benchBackend(backend: Backend, opts: Options): Promise<void> {
-  const why = await backend.unavailable();
-  if (why) {
-    console.log(`\n== ${backend.name}: skipped: ${why}`);
-    return;
-  }
-  console.log(`\n== ${backend.name}: ${await backend.version()}`);
-  const database = await backend.fresh();
-  const db = await openDb(database);
-  try {
-    const store = new SqlStore(db, false);
-    const now = Date.UTC(2026, 0, 1);
-    const seedStart = performance.now();
-    process.stdout.write(`  seeding ${fmtInt(opts.schedules)} schedules × ${fmtInt(opts.runs)} runs `);
-    await seed(db, store, opts, now);
-    console.log(`  seeded in ${fmtMs2(performance.now() - seedStart)}`);
+  await withSeededHistory(backend, opts, async (_db, store, now) => {
     // A failing streak on every 7th schedule, so the overview has failing rows to sort first and describe.
     for (let k = 0; k < opts.schedules; k += 7) await store.health.record(scheduleId(k), false, now);
     const { key } = await createApiKey(store, { orgId: ORG, name: 'bench', role: 'viewer' }, now);
@@ -68,7 +24,7 @@ async function benchBackend(backend: Backend, opts: Options): Promise<void> {
       const res = await app.inject({ method: 'GET', url, headers: { cookie } });
       if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body.slice(0, 200)}`);
     };
-    const sampleRun = (await store.runs.list({ orgId: ORG, scheduleId: scheduleId(1), status: ['failed'], limit: 1 })).runs[0]!;
+    const sampleRun = (await store.runs.list({ orgId: ORG, scheduleId: scheduleId(1), limit: 1 })).runs[0]!;
     const pages = Math.floor(opts.schedules / 50);
     const baseline = await time('runs.list: one schedule, newest 50 runs (baseline)', opts.samples, (i) => store.runs.list({ orgId: ORG, scheduleId: scheduleId(i % opts.schedules), limit: 50 }));
     const timings = [
@@ -83,14 +39,11 @@ async function benchBackend(backend: Backend, opts: Options): Promise<void> {
     console.log(`\n  ${opts.samples} samples each, ${backend.name}:`);
     console.log(table(['page view', 'p50', 'p95', 'p50 ÷ baseline'], rows).replace(/^/gm, '  '));
     await app.close();
-  } finally {
-    await db.close();
-    await database.cleanup();
-  }
+  });
 }
 
 export async function dashboardBench(args: string[]): Promise<void> {
-  const opts = parse(args);
+  const opts = parseOptions(args, '30');
   console.log(`# agentcron dashboard benchmark — ${new Date().toISOString()}`);
   for (const line of machineInfo()) console.log(line);
   console.log(`command: npm run bench -- dashboard ${args.join(' ')}`.trimEnd());

@@ -38,13 +38,14 @@ export interface Options {
   pgUrl: string;
 }
 
-function parse(args: string[]): Options {
+/** The benchmark's command-line options; the page-view benchmark takes fewer samples by default. */
+export function parseOptions(args: string[], defaultSamples = '100'): Options {
   const { values } = parseArgs({
     args,
     options: {
       schedules: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '1000' },
-      samples: { type: 'string', default: '100' },
+      samples: { type: 'string', default: defaultSamples },
       backend: { type: 'string', default: 'all' },
       'pg-url': { type: 'string', default: process.env.AGENTCRON_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     },
@@ -81,7 +82,7 @@ export function scheduleId(k: number): string {
   return `s${String(k).padStart(5, '0')}`;
 }
 
-export async function openDb(db: BenchDatabase): Promise<Db> {
+async function openDb(db: BenchDatabase): Promise<Db> {
   const raw: Db = db.schema === undefined ? new SqliteDb(db.target) : await PostgresDb.connect(db.target, { schema: db.schema });
   await migrate(raw);
   return raw;
@@ -93,7 +94,7 @@ export async function openDb(db: BenchDatabase): Promise<Db> {
  * over the table), with ids in insertion order (as UUIDv7 ids are). 90% succeed, 6% fail, 2% time out, 1% are skipped, 1% missed; started runs
  * are 0–2 s late and take 1–60 s.
  */
-export async function seed(db: Db, store: Store, opts: Options, now: number): Promise<void> {
+async function seed(db: Db, store: Store, opts: Options, now: number): Promise<void> {
   await store.orgs.create({ id: ORG, name: 'bench' }, now);
   await store.templates.put({ orgId: ORG, templateId: 't', kind: 'http', definition: { url: 'http://127.0.0.1/' } }, now);
   await store.transaction(async (tx) => {
@@ -196,7 +197,11 @@ async function plans(db: Db, now: number): Promise<string[]> {
   return out;
 }
 
-async function benchBackend(backend: Backend, opts: Options): Promise<void> {
+/**
+ * A fresh database of the backend seeded with the benchmark's history, handed to `fn`, then
+ * removed; a backend that cannot be reached is reported and skipped.
+ */
+export async function withSeededHistory(backend: Backend, opts: Options, fn: (db: Db, store: Store, now: number) => Promise<void>): Promise<void> {
   const why = await backend.unavailable();
   if (why) {
     console.log(`\n== ${backend.name}: skipped: ${why}`);
@@ -213,7 +218,15 @@ async function benchBackend(backend: Backend, opts: Options): Promise<void> {
     await seed(db, store, opts, now);
     const seedMs = performance.now() - seedStart;
     console.log(`  seeded ${fmtInt(opts.schedules * opts.runs)} runs in ${fmtMs(seedMs)} (${fmtInt((opts.schedules * opts.runs * 1000) / seedMs)} rows/s)`);
+    await fn(db, store, now);
+  } finally {
+    await db.close();
+    await database.cleanup();
+  }
+}
 
+async function benchBackend(backend: Backend, opts: Options): Promise<void> {
+  await withSeededHistory(backend, opts, async (db, store, now) => {
     const rand = random(7);
     const pick = () => scheduleId(Math.floor(rand() * opts.schedules));
     const pages = Math.floor(opts.schedules / PAGE);
@@ -240,10 +253,7 @@ async function benchBackend(backend: Backend, opts: Options): Promise<void> {
     console.log(table(['query', 'p50', 'p95', 'p50 ÷ baseline', 'p95 ÷ baseline'], rows).replace(/^/gm, '  '));
     console.log(`\n  query plans (${backend.name}):`);
     for (const line of await plans(db, now)) console.log(`  ${line}`);
-  } finally {
-    await db.close();
-    await database.cleanup();
-  }
+  });
 }
 
 /** Milliseconds with a decimal below 10 ms (these queries are fast). */
@@ -252,7 +262,7 @@ export function fmtMs2(ms: number): string {
 }
 
 export async function statsBench(args: string[]): Promise<void> {
-  const opts = parse(args);
+  const opts = parseOptions(args);
   console.log(`# agentcron stats benchmark — ${new Date().toISOString()}`);
   for (const line of machineInfo()) console.log(line);
   console.log(`command: npm run bench -- stats ${args.join(' ')}`.trimEnd());
