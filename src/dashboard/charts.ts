@@ -97,6 +97,8 @@ export interface DayBar {
 /** Daily cost bars over the given days (missing days show as gaps). */
 export function dailyCostChart(days: readonly DayBar[]): SafeHtml {
   if (days.length === 0) return raw('<p class="muted">No runs with browser time in this period.</p>');
+  // Half a page wide (it sits in a two-column row), so its labels stay readable.
+  const W = 460;
   const h = 160;
   const max = Math.max(0.01, ...days.map((d) => d.dollars));
   const axis = ticks(max);
