@@ -16,6 +16,7 @@ import { SqlStore } from '../src/store/sql/sql-store.js';
 import { SqliteDb } from '../src/store/sqlite/driver.js';
 import type { Store } from '../src/store/store.js';
 import type { RunStatus } from '../src/store/types.js';
+import { seededRandom } from '../test/crash/harness.js';
 import { fmtInt, fmtMs, fmtRatio, machineInfo, percentile, postgresBackend, sqliteBackend, table, type Backend, type BenchDatabase } from './harness.js';
 
 const MIN = 60_000;
@@ -66,18 +67,6 @@ export function parseOptions(args: string[], defaultSamples = '100'): Options {
   };
 }
 
-/** A small deterministic PRNG (mulberry32), so every run seeds the same history. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function scheduleId(k: number): string {
   return `s${String(k).padStart(5, '0')}`;
 }
@@ -109,7 +98,7 @@ async function seed(db: Db, store: Store, opts: Options, now: number): Promise<v
     for (let i = 0; i < opts.runs; i++) nominal[k * opts.runs + i] = now - (opts.runs - i) * every;
   }
   const order = Uint32Array.from({ length: total }, (_, j) => j).sort((a, b) => nominal[a]! - nominal[b]! || a - b);
-  const rand = random(42);
+  const rand = seededRandom(42); // the same history every run
   const columns = 'id, schedule_id, nominal_time, status, available_at, created_at, started_at, finished_at, browser_ms';
   const tuple = `(?, ?, ?, ?, ?, ?, ?, ?, ?, '${ORG}', 't', 1, '{}', 'schedule', 1, 1)`;
   const insertSql = (rows: number) =>
@@ -227,7 +216,7 @@ export async function withSeededHistory(backend: Backend, opts: Options, fn: (db
 
 async function benchBackend(backend: Backend, opts: Options): Promise<void> {
   await withSeededHistory(backend, opts, async (db, store, now) => {
-    const rand = random(7);
+    const rand = seededRandom(7);
     const pick = () => scheduleId(Math.floor(rand() * opts.schedules));
     const pages = Math.floor(opts.schedules / PAGE);
     const baseline = await time(`runs.list: one schedule's newest ${PAGE} runs (baseline)`, opts.samples, () =>

@@ -46,6 +46,14 @@ describeContract('agentcron/client', (backend) => {
     expect(put.created).toBe(false);
   });
 
+  it('reads a schedule\'s stats over a window given as a duration or as instants', async () => {
+    const week = await client.scheduleStats('hourly', { window: '7d' });
+    expect(week).toMatchObject({ scheduleId: 'hourly', from: '2026-02-28T12:00:00.000Z', to: '2026-03-07T12:00:00.000Z', counts: {}, duration: null, projected: null });
+    const ranged = await client.scheduleStats('hourly', { from: '2026-03-01T00:00:00Z', to: '2026-03-02T00:00:00Z', price: 1 });
+    expect(ranged).toMatchObject({ from: '2026-03-01T00:00:00.000Z', to: '2026-03-02T00:00:00.000Z', pricePerAgentMinute: 1, dailyCost: [] });
+    expect(await client.scheduleStats('hourly', { window: 'a week' }).catch((e: unknown) => e)).toMatchObject({ status: 400, fieldErrors: [expect.objectContaining({ path: 'query.window' })] });
+  });
+
   it('surfaces problems as ApiError with the status and the path of each invalid field', async () => {
     const invalid = await client.call('createSchedule', { body: { id: 'bad', template: 'check', spec: { cron: '61 * * * *' } } }).catch((e: unknown) => e);
     expect(invalid).toBeInstanceOf(ApiError);

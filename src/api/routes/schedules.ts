@@ -39,7 +39,7 @@ const MAX_STATS_WINDOW_MS = 366 * DAY_MS;
  * The stats window [from, to) from at most two of `from`, `to` and `window`: `window` runs after
  * `from`, or else before `to` (default now); `from` alone runs to now; nothing is the last 24 h.
  */
-export function statsWindow(query: { from?: number | undefined; to?: number | undefined; window?: number | undefined }, now: number): { from: number; to: number } {
+function statsWindow(query: { from?: number | undefined; to?: number | undefined; window?: number | undefined }, now: number): { from: number; to: number } {
   const { from, to, window } = query;
   if (from !== undefined && to !== undefined && window !== undefined) {
     throw validationProblem([{ path: 'query.window', message: 'give at most two of from, to and window' }]);
