@@ -5,6 +5,7 @@
  *   npm run bench -- --schedules 1000 --seconds 10  # a quick run
  *   npm run bench -- --backend sqlite --workload burst
  *   npm run bench -- stats                          # dashboard aggregations over 1,000,000 runs (bench/stats.ts)
+ *   npm run bench -- dashboard                      # dashboard page views over the same runs (bench/dashboard.ts)
  *
  * For each backend: a baseline (raw run-row inserts through the store), then each workload in a
  * fresh database and its own child process (see isolated()). Every database it creates (temp
@@ -342,6 +343,8 @@ if (childJob !== undefined) {
     if (process.argv[2] === 'agent') await (await import('./agent.js')).agentBench(process.argv.slice(3));
     // `npm run bench -- stats …`: the dashboard aggregation benchmark (bench/stats.ts).
     else if (process.argv[2] === 'stats') await (await import('./stats.js')).statsBench(process.argv.slice(3));
+    // `npm run bench -- dashboard …`: dashboard page views over the same history (bench/dashboard.ts).
+    else if (process.argv[2] === 'dashboard') await (await import('./dashboard.js')).dashboardBench(process.argv.slice(3));
     else await main();
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);

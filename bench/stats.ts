@@ -22,7 +22,7 @@ import { fmtInt, fmtMs, fmtRatio, machineInfo, percentile, postgresBackend, sqli
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-const ORG = 'bench';
+export const ORG = 'bench';
 const PAGE = 50;
 /** Schedules fire every 10 minutes, hourly or every 6 hours, in turn: histories of 7, 42 and 250 days. */
 const INTERVALS = [10 * MIN, HOUR, 6 * HOUR];
@@ -31,7 +31,7 @@ const ROWS_PER_INSERT = 1000;
 /** Rows per transaction while seeding. */
 const ROWS_PER_TX = 50_000;
 
-interface Options {
+export interface Options {
   schedules: number;
   runs: number;
   samples: number;
@@ -39,13 +39,14 @@ interface Options {
   pgUrl: string;
 }
 
-function parse(args: string[]): Options {
+/** The benchmark's command-line options; the page-view benchmark takes fewer samples by default. */
+export function parseOptions(args: string[], defaultSamples = '100'): Options {
   const { values } = parseArgs({
     args,
     options: {
       schedules: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '1000' },
-      samples: { type: 'string', default: '100' },
+      samples: { type: 'string', default: defaultSamples },
       backend: { type: 'string', default: 'all' },
       'pg-url': { type: 'string', default: process.env.AGENTCRON_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     },
@@ -66,7 +67,7 @@ function parse(args: string[]): Options {
   };
 }
 
-function scheduleId(k: number): string {
+export function scheduleId(k: number): string {
   return `s${String(k).padStart(5, '0')}`;
 }
 
@@ -136,7 +137,7 @@ interface Timing {
   samples: number[];
 }
 
-async function time(label: string, samples: number, fn: (i: number) => Promise<unknown>): Promise<Timing> {
+export async function time(label: string, samples: number, fn: (i: number) => Promise<unknown>): Promise<Timing> {
   for (let i = 0; i < Math.min(5, samples); i++) await fn(i); // warm up caches and statement plans
   const out: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -185,7 +186,11 @@ async function plans(db: Db, now: number): Promise<string[]> {
   return out;
 }
 
-async function benchBackend(backend: Backend, opts: Options): Promise<void> {
+/**
+ * A fresh database of the backend seeded with the benchmark's history, handed to `fn`, then
+ * removed; a backend that cannot be reached is reported and skipped.
+ */
+export async function withSeededHistory(backend: Backend, opts: Options, fn: (db: Db, store: Store, now: number) => Promise<void>): Promise<void> {
   const why = await backend.unavailable();
   if (why) {
     console.log(`\n== ${backend.name}: skipped: ${why}`);
@@ -202,7 +207,15 @@ async function benchBackend(backend: Backend, opts: Options): Promise<void> {
     await seed(db, store, opts, now);
     const seedMs = performance.now() - seedStart;
     console.log(`  seeded ${fmtInt(opts.schedules * opts.runs)} runs in ${fmtMs(seedMs)} (${fmtInt((opts.schedules * opts.runs * 1000) / seedMs)} rows/s)`);
+    await fn(db, store, now);
+  } finally {
+    await db.close();
+    await database.cleanup();
+  }
+}
 
+async function benchBackend(backend: Backend, opts: Options): Promise<void> {
+  await withSeededHistory(backend, opts, async (db, store, now) => {
     const rand = seededRandom(7);
     const pick = () => scheduleId(Math.floor(rand() * opts.schedules));
     const pages = Math.floor(opts.schedules / PAGE);
@@ -229,19 +242,16 @@ async function benchBackend(backend: Backend, opts: Options): Promise<void> {
     console.log(table(['query', 'p50', 'p95', 'p50 ÷ baseline', 'p95 ÷ baseline'], rows).replace(/^/gm, '  '));
     console.log(`\n  query plans (${backend.name}):`);
     for (const line of await plans(db, now)) console.log(`  ${line}`);
-  } finally {
-    await db.close();
-    await database.cleanup();
-  }
+  });
 }
 
 /** Milliseconds with a decimal below 10 ms (these queries are fast). */
-function fmtMs2(ms: number): string {
+export function fmtMs2(ms: number): string {
   return ms < 10 ? `${ms.toFixed(2)} ms` : fmtMs(ms);
 }
 
 export async function statsBench(args: string[]): Promise<void> {
-  const opts = parse(args);
+  const opts = parseOptions(args);
   console.log(`# agentcron stats benchmark — ${new Date().toISOString()}`);
   for (const line of machineInfo()) console.log(line);
   console.log(`command: npm run bench -- stats ${args.join(' ')}`.trimEnd());

@@ -28,6 +28,7 @@ import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { secretRoutes } from './routes/secrets.js';
 import { templateRoutes } from './routes/templates.js';
+import type { DashboardOptions } from '../dashboard/server.js';
 
 /** Adds routes of a later capability: `router.add(endpoint, handler)`. */
 export type ApiExtension = (router: ApiRouter, ctx: ApiContext) => void;
@@ -54,6 +55,8 @@ export interface ApiOptions {
   extensions?: readonly ApiExtension[];
   /** Check every response against its schema (tests). */
   validateResponses?: boolean;
+  /** The web dashboard under /dashboard/ (docs/dashboard.md); on unless false. */
+  dashboard?: DashboardOptions | false;
 }
 
 const ROUTE_MODULES: readonly ApiExtension[] = [
@@ -116,6 +119,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     for (const register of [...ROUTE_MODULES, ...(options.extensions ?? [])]) register(scoped, ctx);
     router.registered.push(...scoped.registered);
   });
+
+  if (options.dashboard !== false) {
+    // Loaded only when mounted: an API-only node does not import the pages.
+    const { registerDashboard } = await import('../dashboard/server.js');
+    await registerDashboard(app, ctx, options.dashboard ?? {});
+  }
 
   let document: Record<string, unknown> | undefined;
   app.get('/openapi.json', async () => (document ??= buildOpenApiDocument(router.registered, { version: packageVersion() })));

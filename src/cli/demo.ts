@@ -7,22 +7,26 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
 import { verifyWebhook } from '../delivery/webhook.js';
 import { chromiumExecutable } from '../runtime/browser-pool.js';
 import { parseDuration } from '../spec/index.js';
+import { createApiKey } from '../api/keys.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './context.js';
 import { parseListen, serve } from './serve.js';
+import { DEFAULT_ORG, ensureOrg, usingStore } from './store-option.js';
 
 const DEMO_DIR = new URL('../../examples/demo/', import.meta.url);
 const DEMO_DB = '.agentcron/demo.db';
 const DEMO_ARTIFACTS = '.agentcron/artifacts';
 /** The generated config: regenerated at every start (the webhook secret changes each time). */
 const DEMO_CONFIG = '.agentcron/demo.yaml';
+/** The name of the key the demo makes at each start to log in to the dashboard. */
+export const DEMO_KEY_NAME = 'demo-dashboard';
 /** How often the demo shop's prices move on its own clock (examples/demo/pages.ts). */
 const PRICE_PERIOD_MS = 10 * 60_000;
 
@@ -132,6 +136,20 @@ function startWebhookSink(secret: string, sinkPort: number, print: (line: string
   });
 }
 
+/**
+ * A fresh admin key for the dashboard login. The previous demo keys are revoked, so the key
+ * printed last is the one that works (keys are stored hashed: an old one cannot be shown again).
+ */
+export async function demoKey(db: string, now: number): Promise<string> {
+  return usingStore({ db }, async (store) => {
+    await ensureOrg(store, DEFAULT_ORG, now);
+    for (const old of await store.apiKeys.list(DEFAULT_ORG)) {
+      if (old.name === DEMO_KEY_NAME && old.revokedAt === null) await store.apiKeys.revoke(DEFAULT_ORG, old.id, now);
+    }
+    return (await createApiKey(store, { orgId: DEFAULT_ORG, name: DEMO_KEY_NAME, role: 'admin' }, now)).key;
+  });
+}
+
 async function demo(opts: DemoOptions, ctx: CliContext): Promise<void> {
   const everyMs = parseDuration(opts.every, '--every');
   if (everyMs < 1000) throw new UsageError(`--every must be at least 1s, got ${opts.every}`);
@@ -152,8 +170,11 @@ async function demo(opts: DemoOptions, ctx: CliContext): Promise<void> {
     // The dashboard template reads its password from a secret; the environment is a secret source.
     process.env.AGENTCRON_SECRET_DEMO_PASSWORD ??= siteModule.DEMO_PASSWORD;
     const db = `--db ${opts.db}`;
+    mkdirSync(dirname(opts.db), { recursive: true });
+    const key = await demoKey(opts.db, Date.now());
     ctx.stderr(
       [
+        `api key       ${key}  (admin, new at each start: log in to the dashboard URL printed below with it)`,
         `demo site     ${site.url}  (shop, ${siteModule.DEMO_PASSWORD}/${siteModule.DEMO_PASSWORD} dashboard, inventory)`,
         `webhook sink  ${sinkUrl}  (verifies signatures, prints each event)`,
         `config        ${DEMO_CONFIG}`,

@@ -6,10 +6,9 @@
 import { Option, type Command } from 'commander';
 import { createApiKey } from '../api/keys.js';
 import { apiKeyView } from '../api/views.js';
-import { ConflictError } from '../store/store.js';
 import type { Role } from '../store/types.js';
 import { UsageError, type CliContext } from './context.js';
-import { DEFAULT_ORG, usingStore, withDbOption, type DbOptions } from './store-option.js';
+import { DEFAULT_ORG, ensureOrg, usingStore, withDbOption, type DbOptions } from './store-option.js';
 import { formatTable } from './table.js';
 
 const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
@@ -37,9 +36,7 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
       if (!(await store.orgs.get(opts.org))) {
         // The self-hosted organisation is made on first use; a typo in any other must not make one.
         if (opts.org !== DEFAULT_ORG) throw new UsageError(`organisation ${JSON.stringify(opts.org)} not found`);
-        await store.orgs.create({ id: DEFAULT_ORG, name: DEFAULT_ORG }, ctx.now()).catch((error: unknown) => {
-          if (!(error instanceof ConflictError)) throw error;
-        });
+        await ensureOrg(store, DEFAULT_ORG, ctx.now());
       }
       return createApiKey(store, { orgId: opts.org, name: opts.name, role: opts.role }, ctx.now());
     });

@@ -77,6 +77,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('--lease <duration>', 'attempt lease, renewed by heartbeat', '30s')
       .option('--listen <host:port>', 'where the HTTP API listens', '127.0.0.1:8080')
       .option('--no-api', 'run the scheduler and workers without the HTTP API')
+      .option('--no-dashboard', 'serve the HTTP API without the web dashboard (/dashboard/)')
       .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', '600/1m')
       .option('--delivery-lease <duration>', 'how long a claimed delivery stays with this node; longer than the slowest destination timeout', '60s')
       .option('--browsers <n>', 'long-lived Chromium processes shared by steps attempts', '2')
@@ -94,6 +95,8 @@ export interface ServeOptions extends DbOptions {
   lease: string;
   listen: string;
   api: boolean;
+  /** The web dashboard next to the API (default on). */
+  dashboard?: boolean;
   rateLimit: string;
   deliveryLease: string;
   browsers: string;
@@ -193,7 +196,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   if (listen) {
     // Loaded only when needed: `serve --no-api` starts without Fastify.
     const { buildApi } = await import('../api/server.js');
-    api = await buildApi({ store, clock, runners, secretBox, artifacts, logger, rateLimit });
+    api = await buildApi({ store, clock, runners, secretBox, artifacts, logger, rateLimit, dashboard: opts.dashboard === false ? false : { artifacts } });
     try {
       await api.listen({ host: listen.host, port: listen.port });
     } catch (error) {
@@ -216,6 +219,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   const apiUrl = api ? apiUrlOf(api) : null;
   logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, secrets: secretBox !== null, retention: describeRetention(retention), pid: process.pid }, 'agentcron serving');
   ctx.stderr(`agentcron serving (db ${redactUrl(opts.db)}, ${slots} slots${apiUrl ? `, API ${apiUrl}/v1, OpenAPI ${apiUrl}/openapi.json` : ', no API'}); Ctrl-C to stop\n`);
+  if (api && opts.dashboard !== false) ctx.stderr(`dashboard ${apiUrl}/dashboard/ (log in with an API key)\n`);
   if (api && !secretBox) ctx.stderr('secrets are off: set AGENTCRON_MASTER_KEY (openssl rand -base64 32) or AGENTCRON_MASTER_KEY_FILE to store secrets\n');
   if (api && (await noLiveKeys(store))) {
     ctx.stderr(`no API keys yet; create the first admin key with:\n  agentcron keys create --name admin --role admin${opts.db === DEFAULT_DB ? '' : ' --db <same database>'}\nthen call the API with: Authorization: Bearer <key>\n`);

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { openStore } from '../store/open.js';
 import { DEFAULT_ARTIFACT_ROOT } from '../runtime/artifacts.js';
-import type { Store } from '../store/store.js';
+import { ConflictError, type Store } from '../store/store.js';
 
 /** Where the embedded database lives when neither --db nor AGENTCRON_DB says otherwise. */
 export const DEFAULT_DB = '.agentcron/agentcron.db';
@@ -34,4 +34,12 @@ export async function usingStore<T>(options: DbOptions, fn: (store: Store) => Pr
   } finally {
     await store.close();
   }
+}
+
+/** Creates the organisation unless it exists (two processes starting together both succeed). */
+export async function ensureOrg(store: Store, orgId: string, now: number): Promise<void> {
+  if (await store.orgs.get(orgId)) return;
+  await store.orgs.create({ id: orgId, name: orgId }, now).catch((error: unknown) => {
+    if (!(error instanceof ConflictError)) throw error;
+  });
 }

@@ -346,6 +346,8 @@ export interface DeliveryRepo {
     status?: DeliveryStatus[];
     destinationId?: string;
     runId?: string;
+    /** Deliveries of any of these runs (a page of a schedule's runs). */
+    runIds?: readonly string[];
     from?: Instant;
     to?: Instant;
     limit?: number;
@@ -388,6 +390,8 @@ export interface IncidentRepo {
 
 export interface HealthRepo {
   get(scheduleId: string): Promise<ScheduleHealth | null>;
+  /** Health of the given schedules (ids are unique across organisations); schedules never counted are absent. */
+  many(scheduleIds: readonly string[]): Promise<ScheduleHealth[]>;
   /** Atomically counts one outcome into the schedule's streaks and totals. */
   record(scheduleId: string, success: boolean, at: Instant): Promise<ScheduleHealth>;
 }

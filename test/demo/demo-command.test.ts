@@ -61,6 +61,15 @@ describe.skipIf(chromiumMissing)('agentcron demo', () => {
       expect(stderr).toMatch(/^webhook sink +http:\/\/127\.0\.0\.1:\d+\/hooks/m);
       expect(stderr).toContain('runs ls --db .agentcron/demo.db');
       expect(stderr).toMatch(/API http:\/\/127\.0\.0\.1:\d+\/v1/);
+      // The printed key logs in to the printed dashboard.
+      const dashboard = /^dashboard (http:\/\/127\.0\.0\.1:\d+\/dashboard\/)/m.exec(stderr)?.[1];
+      const key = /^api key +(ac_\S+)/m.exec(stderr)?.[1];
+      expect(dashboard && key).toBeTruthy();
+      const login = await fetch(`${dashboard}login`, { method: 'POST', body: new URLSearchParams({ key: key! }), redirect: 'manual' });
+      expect(login.status).toBe(303);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const overview = await fetch(dashboard!, { headers: { cookie } });
+      expect(await overview.text()).toContain('data-schedule="price-monitor"');
       expect(stdout).not.toContain('webhook: rejected');
       // Nothing outside .agentcron/ in the working directory.
       const { readdirSync } = await import('node:fs');

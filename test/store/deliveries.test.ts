@@ -264,6 +264,9 @@ describeContract('deliveries', (backend) => {
     expect(await ids({ status: [] })).toEqual([]);
     expect(await ids({ destinationId: 'hook' })).toEqual(['c', 'a']);
     expect(await ids({ runId: 'r2' })).toEqual(['c', 'b']);
+    expect(await ids({ runIds: ['r1', 'r2'] })).toEqual(['c', 'b', 'a']);
+    expect(await ids({ runIds: ['r1', 'r9'] })).toEqual(['a']);
+    expect(await ids({ runIds: [] })).toEqual([]);
     expect(await ids({ from: T0 + 10, to: T0 + 20 })).toEqual(['b']);
     expect(await ids({ limit: 2 })).toEqual(['c', 'b']);
     expect((await store.deliveries.get('o1', 'c'))?.scheduleId).toBeNull();

@@ -4,6 +4,20 @@ import { describeContract } from './backends.js';
 const T0 = Date.UTC(2026, 0, 1);
 
 describeContract('health', (backend) => {
+  it('reads the health of many schedules at once, leaving out those never counted', async () => {
+    const store = await backend().open();
+    expect(await store.health.many([])).toEqual([]);
+    await store.health.record('a', false, T0);
+    await store.health.record('b', true, T0);
+    await store.health.record('a', false, T0 + 1);
+    const ids = ['a', 'b', 'never', ...Array.from({ length: 1200 }, (_, i) => `x${i}`)];
+    const found = (await store.health.many(ids)).sort((x, y) => x.scheduleId.localeCompare(y.scheduleId));
+    expect(found).toMatchObject([
+      { scheduleId: 'a', consecutiveFailures: 2, totalFailed: 2 },
+      { scheduleId: 'b', consecutiveSuccesses: 1, totalSucceeded: 1 },
+    ]);
+  });
+
   it('counts streaks and totals', async () => {
     const store = await backend().open();
     expect(await store.health.get('s1')).toBeNull();

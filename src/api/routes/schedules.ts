@@ -58,12 +58,12 @@ function statsWindow(query: { from?: number | undefined; to?: number | undefined
   return range;
 }
 
-function dollarsFor(browserMs: number, pricePerAgentMinute: number): number {
+export function dollarsFor(browserMs: number, pricePerAgentMinute: number): number {
   return Math.round((browserMs / 60_000) * pricePerAgentMinute * 100) / 100;
 }
 
 /** succeeded / (succeeded + failed + timed_out + missed): skipped and cancelled runs say nothing about health. */
-function successRate(counts: Partial<Record<RunStatus, number>>): number | null {
+export function successRate(counts: Partial<Record<RunStatus, number>>): number | null {
   const ok = counts.succeeded ?? 0;
   const rated = ok + (counts.failed ?? 0) + (counts.timed_out ?? 0) + (counts.missed ?? 0);
   return rated > 0 ? ok / rated : null;
@@ -73,7 +73,7 @@ function successRate(counts: Partial<Record<RunStatus, number>>): number | null 
  * The next 30 days of the schedule's spec (src/policy/cost.ts) at the average browser time of
  * the window's runs that started; null when it is paused or nothing started to average.
  */
-function projectedCost(schedule: Schedule, stats: RunWindowStats, pricePerAgentMinute: number, now: number) {
+export function projectedCost(schedule: Schedule, stats: RunWindowStats, pricePerAgentMinute: number, now: number) {
   const started = (stats.duration?.count ?? 0) + (stats.counts.running ?? 0);
   if (schedule.paused || started === 0) return null;
   const browserMsPerRun = Math.round(stats.browserMs / started);

@@ -173,6 +173,7 @@ export class SqlDeliveryRepo implements DeliveryRepo {
     status?: DeliveryStatus[];
     destinationId?: string;
     runId?: string;
+    runIds?: readonly string[];
     from?: Instant;
     to?: Instant;
     limit?: number;
@@ -182,6 +183,7 @@ export class SqlDeliveryRepo implements DeliveryRepo {
       .in('status', filter.status)
       .where('destination_id = ?', filter.destinationId)
       .where('run_id = ?', filter.runId)
+      .in('run_id', filter.runIds)
       .where('created_at >= ?', filter.from)
       .where('created_at < ?', filter.to);
     if (where.matchesNothing) return [];

@@ -1,7 +1,7 @@
 import type { Queryable, Row } from '../db.js';
 import type { HealthRepo } from '../store.js';
 import type { Instant, ScheduleHealth } from '../types.js';
-import { num, numOrNull } from './util.js';
+import { num, numOrNull, placeholders } from './util.js';
 
 function toHealth(row: Row): ScheduleHealth {
   return {
@@ -22,6 +22,17 @@ export class SqlHealthRepo implements HealthRepo {
   async get(scheduleId: string): Promise<ScheduleHealth | null> {
     const rows = await this.db.query('SELECT * FROM schedule_health WHERE schedule_id = ?', [scheduleId]);
     return rows[0] ? toHealth(rows[0]) : null;
+  }
+
+  async many(scheduleIds: readonly string[]): Promise<ScheduleHealth[]> {
+    const out: ScheduleHealth[] = [];
+    // Chunks keep the statement under SQLite's bound-parameter limit whatever the page size.
+    for (let i = 0; i < scheduleIds.length; i += 500) {
+      const ids = scheduleIds.slice(i, i + 500);
+      const rows = await this.db.query(`SELECT * FROM schedule_health WHERE schedule_id IN (${placeholders(ids.length)})`, [...ids]);
+      out.push(...rows.map(toHealth));
+    }
+    return out;
   }
 
   /**
