@@ -72,7 +72,7 @@ function exampleTemplates(): Record<string, unknown>[] {
     .map((name) => parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>);
 }
 
-/** The demo's agentcron.yaml: three steps schedules, one http check, one webhook destination. */
+/** The demo's agentcron.yaml: four steps schedules (one fails every third run), one http check, one webhook destination. */
 export function demoConfig(siteUrl: string, sinkUrl: string, hookSecret: string, everyMs: number): unknown {
   const every = `${everyMs}ms`;
   const templates = exampleTemplates().map((t) =>
@@ -90,6 +90,8 @@ export function demoConfig(siteUrl: string, sinkUrl: string, hookSecret: string,
       { id: 'dashboard-report', template: 'dashboard-report', params: { base: siteUrl }, every },
       { id: 'inventory-check', template: 'inventory-check', params: { base: siteUrl, threshold: 10 }, every: `${everyMs * 2}ms` },
       { id: 'site-health', template: 'http-check', params: { url: `${siteUrl}/health` }, every },
+      // Fails every third run at its assert step (the flaky page): something to find in the dashboard.
+      { id: 'status-check', template: 'status-check', params: { base: siteUrl }, every, retry: { maxAttempts: 1 } },
     ],
   };
 }

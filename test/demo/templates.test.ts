@@ -63,4 +63,17 @@ describe.skipIf(chromiumMissing)('example templates on the demo site', { timeout
     }
     expect(items.filter((i) => i.stock < 25).length).toBeGreaterThan(items.filter((i) => i.stock < 10).length);
   });
+
+  it('status-check fails one run in three at its goto step (HTTP 503), naming it (the flaky page)', async () => {
+    const def = parseStepsDefinition(template('status-check'));
+    const outcomes: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      outcomes.push(await runSteps(def, await h.environment({ params: { base: h.site.url } })).then((output) => output, (e: unknown) => e));
+    }
+    const failures = outcomes.filter((o) => o instanceof Error);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ kind: 'http-status', retryable: true });
+    expect((failures[0] as Error).message).toMatch(/^steps\[0\] goto ".*\/pages\/flaky": the page answered HTTP 503/);
+    expect(outcomes.filter((o) => !(o instanceof Error))).toEqual([{ message: expect.stringMatching(/^Request \d+ worked\.$/) }, { message: expect.stringMatching(/^Request \d+ worked\.$/) }]);
+  });
 });
