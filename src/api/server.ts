@@ -1,6 +1,6 @@
 /**
  * The HTTP API: Fastify under /v1, bearer API keys scoped to one organisation, per-key rate
- * limits, RFC 9457 errors, /openapi.json, /healthz and /readyz.
+ * limits, RFC 9457 errors, /openapi.json, /healthz, /readyz and (when given metrics) /metrics.
  */
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import type { SecretBox } from '../config/secrets.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { authenticate } from './auth.js';
 import type { ApiContext } from './context.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -47,6 +48,8 @@ export interface ApiOptions {
   extensions?: readonly ApiExtension[];
   /** Check every response against its schema (tests). */
   validateResponses?: boolean;
+  /** Served at GET /metrics without an API key, like /healthz; without it there is no /metrics. */
+  metrics?: Metrics | null;
 }
 
 const ROUTE_MODULES: readonly ApiExtension[] = [
@@ -109,6 +112,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   let document: Record<string, unknown> | undefined;
   app.get('/openapi.json', async () => (document ??= buildOpenApiDocument(router.registered, { version: packageVersion() })));
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => {
+      const { contentType, body } = await metrics.render();
+      return reply.type(contentType).send(body);
+    });
+  }
   app.get('/readyz', async (_request, reply) => {
     try {
       await ctx.store.meta.get('readyz');

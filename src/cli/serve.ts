@@ -1,4 +1,5 @@
 /** `agentcron serve`: run a node (scheduler, workers and the HTTP API). */
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -12,7 +13,7 @@ import { detectOutage } from '../alerts/outage.js';
 import { Engine } from '../engine/engine.js';
 import { parseDuration } from '../spec/index.js';
 import { FileArtifactStore, runRetentionJob } from '../runtime/artifacts.js';
-import { BrowserPool } from '../runtime/browser-pool.js';
+import { BrowserPool, type PoolStats } from '../runtime/browser-pool.js';
 import { HttpRunner } from '../runtime/http.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import { StoredSecretSource, type SecretSource } from '../runtime/secrets.js';
@@ -23,6 +24,8 @@ import type { Clock } from '../clock.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { createLogger } from '../telemetry/logger.js';
+import { Metrics } from '../telemetry/metrics.js';
+import { startTracing, type Tracing } from '../telemetry/tracing.js';
 import { UsageError, type CliContext } from './context.js';
 import { DEFAULT_DB, DEFAULT_ORG, withArtifactsOption, withDbOption, type DbOptions } from './store-option.js';
 
@@ -35,6 +38,11 @@ export class LazyBrowserPool {
   get(): BrowserPool {
     this.pool ??= this.make();
     return this.pool;
+  }
+
+  /** The pool's numbers, or null while no browser template has run. */
+  stats(): PoolStats | null {
+    return this.pool?.stats() ?? null;
   }
 
   /** Pre-warms only a pool that exists: an idle node with no steps templates starts no browser. */
@@ -77,7 +85,9 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', '600/1m')
       .option('--delivery-lease <duration>', 'how long a claimed delivery stays with this node; longer than the slowest destination timeout', '60s')
       .option('--browsers <n>', 'long-lived Chromium processes shared by steps attempts', '2')
-      .option('--retention <duration>', 'how long artifacts (traces, screenshots) are kept', '30d'),
+      .option('--retention <duration>', 'how long artifacts (traces, screenshots) are kept', '30d')
+      .option('--metrics <on|off>', 'serve Prometheus metrics at /metrics on the API listener (no API key)', 'on')
+      .option('--otlp <url>', 'export OpenTelemetry traces to this OTLP/HTTP receiver (default: OTEL_EXPORTER_OTLP_ENDPOINT)'),
   )).action((opts: ServeOptions) => serve(opts, ctx));
 }
 
@@ -93,6 +103,8 @@ export interface ServeOptions extends DbOptions {
   browsers: string;
   retention: string;
   artifacts: string;
+  metrics: string;
+  otlp?: string;
 }
 
 /** Pruning runs this often; retention is counted in days, so hourly is plenty. */
@@ -147,12 +159,22 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   const listen = opts.api ? parseListen(opts.listen) : null;
   const rateLimit = parseRateLimit(opts.rateLimit);
   const secretBox = loadSecretBox();
+  if (opts.metrics !== 'on' && opts.metrics !== 'off') throw new UsageError(`--metrics must be on or off, got ${JSON.stringify(opts.metrics)}`);
+  let tracing: Tracing | null;
+  try {
+    // First, so that every span below (config apply included) can be exported.
+    tracing = await startTracing({ otlpUrl: opts.otlp ?? null, attributes: { 'service.instance.id': `${hostname()}:${process.pid}` } });
+  } catch (error) {
+    throw new UsageError(`${opts.otlp !== undefined ? '--otlp' : 'OTEL_EXPORTER_OTLP_ENDPOINT'}: ${(error as Error).message}`);
+  }
 
   const logger = createLogger();
   const clock = new SystemClock();
   const store = await openStore(opts.db);
   const artifacts = new FileArtifactStore(opts.artifacts);
-  const pool = new LazyBrowserPool(() => new BrowserPool({ logger, clock, browsers }));
+  // /metrics is served on the API listener: no listener, no metrics.
+  const metrics: Metrics | null = opts.metrics === 'on' && listen ? new Metrics({ store, clock, pool: (): PoolStats | null => pool.stats() }) : null;
+  const pool: LazyBrowserPool = new LazyBrowserPool(() => new BrowserPool({ logger, clock, browsers, metrics }));
   const runners = defaultRunners({
     store,
     clock,
@@ -169,7 +191,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   if (listen) {
     // Loaded only when needed: `serve --no-api` starts without Fastify.
     const { buildApi } = await import('../api/server.js');
-    api = await buildApi({ store, clock, runners, secretBox, logger, rateLimit });
+    api = await buildApi({ store, clock, runners, secretBox, logger, rateLimit, metrics });
     try {
       await api.listen({ host: listen.host, port: listen.port });
     } catch (error) {
@@ -178,8 +200,8 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
       throw new UsageError(`--listen ${opts.listen}: cannot listen: ${(error as Error).message}`);
     }
   }
-  const delivery = createDeliveryPipeline({ store, clock, logger, destinations: config?.destinations ?? [], leaseMs: deliveryLeaseMs });
-  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs, artifacts, onNextDue: (at) => pool.prewarm(1, at), onRunFinished: delivery.listener });
+  const delivery = createDeliveryPipeline({ store, clock, logger, destinations: config?.destinations ?? [], leaseMs: deliveryLeaseMs, metrics });
+  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs, artifacts, onNextDue: (at) => pool.prewarm(1, at), onRunFinished: delivery.listener, metrics });
   const stopRelay = new AbortController();
   const relayLoop = delivery.relay.run(stopRelay.signal);
   // Before the scheduler catches up: report agentcron's own downtime once (docs/alerts.md).
@@ -190,7 +212,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   const stopPruning = new AbortController();
   const pruning = runRetentionJob({ store, artifacts, clock, log: logger }, { retentionMs, everyMs: PRUNE_EVERY_MS }, stopPruning.signal);
   const apiUrl = api ? apiUrlOf(api) : null;
-  logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, secrets: secretBox !== null, pid: process.pid }, 'agentcron serving');
+  logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, metrics: metrics !== null, traces: tracing?.endpoint ?? null, secrets: secretBox !== null, pid: process.pid }, 'agentcron serving');
   ctx.stderr(`agentcron serving (db ${redactUrl(opts.db)}, ${slots} slots${apiUrl ? `, API ${apiUrl}/v1, OpenAPI ${apiUrl}/openapi.json` : ', no API'}); Ctrl-C to stop\n`);
   if (api && !secretBox) ctx.stderr('secrets are off: set AGENTCRON_MASTER_KEY (openssl rand -base64 32) or AGENTCRON_MASTER_KEY_FILE to store secrets\n');
   if (api && (await noLiveKeys(store))) {
@@ -215,6 +237,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
         .then(() => pool.close())
         .then(() => pruning)
         .then(() => store.close())
+        .then(() => tracing?.shutdown())
         .then(() => logger.flush())
         .finally(resolve);
     };

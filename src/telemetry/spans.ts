@@ -79,7 +79,8 @@ export async function recordRunTrace(tx: Store, runId: string, now: Instant): Pr
 export async function runTraceContext(store: Store, runId: string | null): Promise<Context> {
   if (!active || runId === null) return ROOT_CONTEXT;
   // The trace event is written with the run, so it is among the first few.
-  const events = await store.events.list(runId, { limit: 5 });
+  // A trace is not worth failing an attempt or a delivery for: without it, a new one starts.
+  const events = await store.events.list(runId, { limit: 5 }).catch(() => []);
   const data = events.find((e) => e.type === TRACE_EVENT)?.data as { traceparent?: unknown } | undefined;
   if (typeof data?.traceparent !== 'string') return ROOT_CONTEXT;
   return propagation.extract(ROOT_CONTEXT, { traceparent: data.traceparent });
