@@ -185,6 +185,8 @@ export interface ServeArgs {
   slots?: number;
   /** More serve options, e.g. ['--delivery-lease', '3s']. */
   extraArgs?: string[];
+  /** Serve the HTTP API at this host:port; without it the server runs with --no-api. */
+  listen?: string;
 }
 
 /** One `agentcron serve` process. */
@@ -200,7 +202,7 @@ export class ServeProcess {
 
   constructor(readonly args: ServeArgs) {
     const { child, log } = spawnCli(
-      ['serve', '--no-api', '-c', args.config, '--db', args.db, '--lease', args.lease ?? '2s', '--grace', args.grace ?? '1s', '--slots', String(args.slots ?? 16), ...(args.extraArgs ?? [])],
+      ['serve', ...(args.listen ? ['--listen', args.listen] : ['--no-api']), '-c', args.config, '--db', args.db, '--lease', args.lease ?? '2s', '--grace', args.grace ?? '1s', '--slots', String(args.slots ?? 16), ...(args.extraArgs ?? [])],
       args.logFile,
     );
     this.child = child;

@@ -14,41 +14,9 @@ import { Receiver } from '../delivery/receiver.js';
 import { SEC, T0 } from '../engine/harness.js';
 import { capturingLogger, describeBrowser, PageServer } from '../runtime/browser-harness.js';
 import { describeContract } from '../store/backends.js';
+import { otlpReceiver, receivedSpans, type OtlpSpan } from './otlp.js';
 
 const ORG = 'default';
-
-/** One span as OTLP/HTTP JSON carries it, with its attributes flattened. */
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  attributes: Record<string, unknown>;
-  status: { code?: number; message?: string };
-  events: Array<{ name: string }>;
-  resource: Record<string, unknown>;
-}
-
-type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
-type OtlpAttributes = Array<{ key: string; value: OtlpValue }>;
-
-function flatten(attributes: OtlpAttributes | undefined): Record<string, unknown> {
-  return Object.fromEntries((attributes ?? []).map(({ key, value }) => [key, value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.boolValue ?? value.doubleValue))]));
-}
-
-/** Every span the OTLP receiver got, in the order they were exported. */
-function receivedSpans(otlp: Receiver): OtlpSpan[] {
-  return otlp.requests.flatMap((request) => {
-    expect(request.path).toBe('/v1/traces');
-    expect(request.headers['content-type']).toBe('application/json');
-    const body = JSON.parse(request.body) as {
-      resourceSpans: Array<{ resource: { attributes: OtlpAttributes }; scopeSpans: Array<{ spans: Array<Omit<OtlpSpan, 'attributes' | 'resource'> & { attributes: OtlpAttributes }> }> }>;
-    };
-    return body.resourceSpans.flatMap((rs) =>
-      rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ ...span, events: span.events ?? [], attributes: flatten(span.attributes), resource: flatten(rs.resource.attributes) }))),
-    );
-  });
-}
 
 it('the OTLP endpoint: --otlp wins, then the traces variable as is, then the generic one with /v1/traces; none means off', () => {
   expect(tracesEndpoint({ otlpUrl: 'http://collector:4318/', env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318' } })).toBe('http://collector:4318/v1/traces');
@@ -87,9 +55,7 @@ describeBrowser('tracing', () => {
     });
 
     async function started(): Promise<Receiver> {
-      const receiver = new Receiver();
-      receiver.answer = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
-      await receiver.start();
+      const receiver = await otlpReceiver();
       receivers.push(receiver);
       return receiver;
     }
