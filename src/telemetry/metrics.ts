@@ -130,30 +130,18 @@ export class Metrics implements SchedulerMetrics, WorkerMetrics, RelayMetrics, B
     });
 
     // Gauges read at scrape time: the database is the truth shared by every node.
-    new Gauge({
-      name: `${PREFIX}runs_queued`,
-      help: 'Queued runs that are due now (queue depth), across the database.',
-      registers,
-      async collect() {
-        this.set((await store.runs.liveCounts(clock.now())).queuedDue);
-      },
-    });
-    new Gauge({
-      name: `${PREFIX}runs_active`,
-      help: 'Runs with a live attempt, across the database.',
-      registers,
-      async collect() {
-        this.set((await store.runs.liveCounts(clock.now())).running);
-      },
-    });
-    new Gauge({
-      name: `${PREFIX}incidents_open`,
-      help: 'Open incidents, across the database.',
-      registers,
-      async collect() {
-        this.set(await store.incidents.countOpen());
-      },
-    });
+    const databaseGauge = (name: string, help: string, read: () => Promise<number>) =>
+      new Gauge({
+        name: `${PREFIX}${name}`,
+        help,
+        registers,
+        async collect() {
+          this.set(await read());
+        },
+      });
+    databaseGauge('runs_queued', 'Queued runs that are due now (queue depth), across the database.', async () => (await store.runs.liveCounts(clock.now())).queuedDue);
+    databaseGauge('runs_active', 'Runs with a live attempt, across the database.', async () => (await store.runs.liveCounts(clock.now())).running);
+    databaseGauge('incidents_open', 'Open incidents, across the database.', () => store.incidents.countOpen());
     const pool = options.pool ?? (() => null);
     const poolGauge = (name: string, help: string, read: (g: PoolGauges) => number) =>
       new Gauge({

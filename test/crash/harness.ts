@@ -136,6 +136,15 @@ export function writeCrashConfig(dir: string, siteUrl: string, schedules: readon
 /** Every child started here, so a failing test can still kill them all. */
 const children = new Set<ChildProcess>();
 
+/** A port nothing listens on right now, for a child process to listen on. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
 /** SIGKILLs every child process still alive (afterEach/afterAll). */
 export async function killAllChildren(): Promise<void> {
   const alive = [...children].filter((c) => c.exitCode === null && c.signalCode === null);

@@ -3,24 +3,15 @@
  * the runs and deliveries it made, and a graceful stop flushes its spans to the receiver.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killAllChildren, logTail, ServeProcess, waitFor } from '../crash/harness.js';
+import { freePort, killAllChildren, logTail, ServeProcess, waitFor } from '../crash/harness.js';
 import { secret } from '../delivery/fixtures.js';
 import type { Receiver } from '../delivery/receiver.js';
 import { Target } from '../engine/harness.js';
 import { otlpReceiver, receivedSpans } from './otlp.js';
 import { parsePrometheus, type Exposition } from './prometheus.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('serve with metrics and traces', () => {
   let dir: string;
