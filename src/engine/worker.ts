@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { sleepUnlessWoken, type Clock } from '../clock.js';
 import { yieldToEventLoop } from './event-loop.js';
@@ -10,7 +11,6 @@ import type { AttemptOutcome, ClaimedRun, Store } from '../store/store.js';
 import { TERMINAL_RUN_STATUSES, type Json, type Run, type TemplateKind } from '../store/types.js';
 import type { AttemptOutcomeLabel, WorkerMetrics } from '../telemetry/metrics.js';
 import { inSpan, recordError, runAttributes, runTraceContext, SpanKind } from '../telemetry/spans.js';
-import type { Span } from '@opentelemetry/api';
 
 /** Hooks around a run becoming terminal; the delivery outbox uses them (DESIGN.md invariant 4). */
 export interface RunFinishListener {
@@ -104,7 +104,7 @@ export class Worker {
     const now = clock.now();
     const expired = await this.expireLeases(now);
     for (const e of expired) {
-      this.metrics?.attemptFinished('lost');
+      this.metrics?.attemptFinished('expired');
       this.opts.logger.warn({ runId: e.runId, attempt: e.attempt, requeued: e.requeued }, 'attempt lease expired: marked lost');
     }
     const free = this.opts.slots - this.live.size;
@@ -234,7 +234,7 @@ export class Worker {
     if (failure !== undefined) recordError(span, failure);
     if (failure instanceof LeaseLost) {
       log.warn('attempt stopped: lease lost; its result is discarded');
-      return 'lost';
+      return 'lease_lost';
     }
     if (failure instanceof Released) {
       await store.runs.release(run.id, attempt.number, now);

@@ -8,8 +8,12 @@ import type { Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
 import type { Delivery, Run } from '../store/types.js';
 
-/** How an attempt ended, as the worker sees it. */
-export type AttemptOutcomeLabel = 'succeeded' | 'failed' | 'timed_out' | 'lost' | 'released' | 'rejected';
+/**
+ * How an attempt ended, as this node's worker saw it: its own attempts end succeeded, failed,
+ * timed_out, lease_lost (stopped: cancelled or its lease taken), released (shutdown) or rejected
+ * (result fenced out); `expired` counts attempts of any node whose lease this node expired.
+ */
+export type AttemptOutcomeLabel = 'succeeded' | 'failed' | 'timed_out' | 'lease_lost' | 'released' | 'rejected' | 'expired';
 
 /** Why the browser pool replaced a browser. */
 export type RecycleReason = 'max_sessions' | 'memory' | 'context_close_timeout' | 'crashed';
