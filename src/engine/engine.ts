@@ -72,6 +72,7 @@ export class Engine {
       logger: options.logger,
       onQueued: () => this.worker.wake(),
       ...(options.monitorIntervalMs !== undefined ? { intervalMs: options.monitorIntervalMs } : {}),
+      metrics: options.metrics ?? null,
     });
   }
 

@@ -125,10 +125,19 @@ describeContract('metrics', (backend) => {
     expect(m.value('agentcron_runs_active')).toBe(1);
     await clock.advanceTo(T0 + 30 * SEC);
     await engine.scheduler.tick();
+    await engine.monitor.tick();
     m = await scrape();
     expect(m.value('agentcron_runs_finished_total', { status: 'skipped', trigger: 'schedule' })).toBe(2);
     expect(m.value('agentcron_scheduler_ticks_total')).toBe(3);
     expect((await store.runs.list({ orgId: ORG, scheduleId: 'ok' })).runs.map((r) => r.status).sort()).toEqual(['running', 'skipped', 'succeeded']);
+    expect(m.find('agentcron_runs_finished_total', { status: 'missed' })).toEqual([]);
+
+    // `broken`'s queued run never starts: a minute (the missed grace) after the monitor began, it is missed.
+    await clock.advanceTo(T0 + 91 * SEC);
+    await engine.monitor.tick();
+    m = await scrape();
+    expect(m.value('agentcron_runs_finished_total', { status: 'missed', trigger: 'schedule' })).toBe(1);
+    expect(m.value('agentcron_runs_queued')).toBe(0);
   });
 
   it('the API has no /metrics unless given a registry, and /metrics needs no API key', async () => {
