@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { sleepUnlessWoken, type Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
+import type { WorkerMetrics } from '../telemetry/metrics.js';
 import { startDueProbes } from './breaker.js';
 import { renotifyOpenIncidents } from './health.js';
 import { markMissedRuns } from './missed.js';
@@ -14,6 +15,8 @@ export interface HealthMonitorOptions {
   intervalMs?: number;
   /** Called after probe runs were queued, so a worker in the same process claims them at once. */
   onQueued?: () => void;
+  /** Told about runs it marks missed (they never reach a worker). */
+  metrics?: Pick<WorkerMetrics, 'runFinished'> | null;
 }
 
 export interface MonitorTick {
@@ -44,7 +47,10 @@ export class HealthMonitor {
     const probes = await startDueProbes(store, clock.now());
     if (probes.length > 0) this.options.onQueued?.();
     const renotified = await renotifyOpenIncidents(store, clock.now());
-    for (const run of missed) this.options.logger.warn({ runId: run.id, scheduleId: run.scheduleId, reason: run.reason }, 'run missed');
+    for (const run of missed) {
+      this.options.metrics?.runFinished(run);
+      this.options.logger.warn({ runId: run.id, scheduleId: run.scheduleId, reason: run.reason }, 'run missed');
+    }
     for (const probe of probes) this.options.logger.info(probe, 'circuit breaker: probe run queued');
     return { missed: missed.length, probes: probes.length, renotified };
   }

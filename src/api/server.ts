@@ -1,6 +1,6 @@
 /**
  * The HTTP API: Fastify under /v1, bearer API keys scoped to one organisation, per-key rate
- * limits, RFC 9457 errors, /openapi.json, /healthz and /readyz.
+ * limits, RFC 9457 errors, /openapi.json, /healthz, /readyz and (when given metrics) /metrics.
  */
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -11,6 +11,7 @@ import type { SecretBox } from '../config/secrets.js';
 import type { ArtifactStore } from '../runtime/artifacts.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { authenticate } from './auth.js';
 import type { ApiContext } from './context.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -57,6 +58,8 @@ export interface ApiOptions {
   validateResponses?: boolean;
   /** The web dashboard under /dashboard/ (docs/dashboard.md); on unless false. */
   dashboard?: DashboardOptions | false;
+  /** Served at GET /metrics without an API key, like /healthz; without it there is no /metrics. */
+  metrics?: Metrics | null;
 }
 
 const ROUTE_MODULES: readonly ApiExtension[] = [
@@ -129,6 +132,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   let document: Record<string, unknown> | undefined;
   app.get('/openapi.json', async () => (document ??= buildOpenApiDocument(router.registered, { version: packageVersion() })));
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => {
+      const { contentType, body } = await metrics.render();
+      return reply.type(contentType).send(body);
+    });
+  }
   app.get('/readyz', async (_request, reply) => {
     try {
       await ctx.store.meta.get('readyz');

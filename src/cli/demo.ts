@@ -189,7 +189,7 @@ async function demo(opts: DemoOptions, ctx: CliContext): Promise<void> {
       ].join('\n'),
     );
     await serve(
-      { config: DEMO_CONFIG, db: opts.db, artifacts: opts.artifacts, listen: opts.listen, api: true, slots: '4', grace: '10s', lease: '30s', rateLimit: '600/1m', deliveryLease: '60s', browsers: '1', retentionArtifacts: '7d' },
+      { config: DEMO_CONFIG, db: opts.db, artifacts: opts.artifacts, listen: opts.listen, api: true, slots: '4', grace: '10s', lease: '30s', rateLimit: '600/1m', deliveryLease: '60s', browsers: '1', retentionArtifacts: '7d', metrics: 'on' },
       ctx,
     );
   } finally {

@@ -1,4 +1,5 @@
 /** `agentcron serve`: run a node (scheduler, workers and the HTTP API). */
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +16,7 @@ import { FileArtifactStore } from '../runtime/artifacts.js';
 import { runRetentionJob } from '../engine/retention.js';
 import { describeRetention, resolveRetention, type RetentionPeriods } from '../policy/retention.js';
 import type { Config } from '../config/schema.js';
-import { BrowserPool } from '../runtime/browser-pool.js';
+import { BrowserPool, type PoolStats } from '../runtime/browser-pool.js';
 import { HttpRunner } from '../runtime/http.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import { StoredSecretSource, type SecretSource } from '../runtime/secrets.js';
@@ -26,6 +27,8 @@ import type { Clock } from '../clock.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { createLogger } from '../telemetry/logger.js';
+import { Metrics } from '../telemetry/metrics.js';
+import { startTracing, type Tracing } from '../telemetry/tracing.js';
 import { UsageError, type CliContext } from './context.js';
 import { DEFAULT_DB, DEFAULT_ORG, withArtifactsOption, withDbOption, type DbOptions } from './store-option.js';
 
@@ -38,6 +41,11 @@ export class LazyBrowserPool {
   get(): BrowserPool {
     this.pool ??= this.make();
     return this.pool;
+  }
+
+  /** The pool's numbers, or null while no browser template has run. */
+  stats(): PoolStats | null {
+    return this.pool?.stats() ?? null;
   }
 
   /** Pre-warms only a pool that exists: an idle node with no steps templates starts no browser. */
@@ -84,7 +92,9 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('--retention-runs <duration|off>', 'how long finished runs (with their attempts, events and deliveries) are kept; default off: kept forever')
       .option('--retention-artifacts <duration|off>', 'how long artifacts (traces, screenshots) are kept; default 30d')
       .option('--retention <duration|off>', 'the older name of --retention-artifacts')
-      .option('--retention-deliveries <duration|off>', 'how long delivered and dead deliveries and their attempt logs are kept; default 30d'),
+      .option('--retention-deliveries <duration|off>', 'how long delivered and dead deliveries and their attempt logs are kept; default 30d')
+      .option('--metrics <on|off>', 'serve Prometheus metrics at /metrics on the API listener (no API key)', 'on')
+      .option('--otlp <url>', 'export OpenTelemetry traces to this OTLP/HTTP receiver (default: OTEL_EXPORTER_OTLP_ENDPOINT)'),
   )).action((opts: ServeOptions) => serve(opts, ctx));
 }
 
@@ -106,6 +116,8 @@ export interface ServeOptions extends DbOptions {
   retention?: string;
   retentionDeliveries?: string;
   artifacts: string;
+  metrics: string;
+  otlp?: string;
 }
 
 /**
@@ -174,12 +186,22 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   const listen = opts.api ? parseListen(opts.listen) : null;
   const rateLimit = parseRateLimit(opts.rateLimit);
   const secretBox = loadSecretBox();
+  if (opts.metrics !== 'on' && opts.metrics !== 'off') throw new UsageError(`--metrics must be on or off, got ${JSON.stringify(opts.metrics)}`);
+  let tracing: Tracing | null;
+  try {
+    // First, so that every span below (config apply included) can be exported.
+    tracing = await startTracing({ otlpUrl: opts.otlp ?? null, attributes: { 'service.instance.id': `${hostname()}:${process.pid}` } });
+  } catch (error) {
+    throw new UsageError(`${opts.otlp !== undefined ? '--otlp' : 'OTEL_EXPORTER_OTLP_ENDPOINT'}: ${(error as Error).message}`);
+  }
 
   const logger = createLogger();
   const clock = new SystemClock();
   const store = await openStore(opts.db);
   const artifacts = new FileArtifactStore(opts.artifacts);
-  const pool = new LazyBrowserPool(() => new BrowserPool({ logger, clock, browsers }));
+  // /metrics is served on the API listener: no listener, no metrics.
+  const metrics: Metrics | null = opts.metrics === 'on' && listen ? new Metrics({ store, clock, pool: (): PoolStats | null => pool.stats() }) : null;
+  const pool: LazyBrowserPool = new LazyBrowserPool(() => new BrowserPool({ logger, clock, browsers, metrics }));
   const runners = defaultRunners({
     store,
     clock,
@@ -196,7 +218,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   if (listen) {
     // Loaded only when needed: `serve --no-api` starts without Fastify.
     const { buildApi } = await import('../api/server.js');
-    api = await buildApi({ store, clock, runners, secretBox, artifacts, logger, rateLimit, dashboard: opts.dashboard === false ? false : { artifacts } });
+    api = await buildApi({ store, clock, runners, secretBox, artifacts, logger, rateLimit, metrics, dashboard: opts.dashboard === false ? false : { artifacts } });
     try {
       await api.listen({ host: listen.host, port: listen.port });
     } catch (error) {
@@ -205,8 +227,8 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
       throw new UsageError(`--listen ${opts.listen}: cannot listen: ${(error as Error).message}`);
     }
   }
-  const delivery = createDeliveryPipeline({ store, clock, logger, destinations: config?.destinations ?? [], leaseMs: deliveryLeaseMs });
-  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs, artifacts, onNextDue: (at) => pool.prewarm(1, at), onRunFinished: delivery.listener });
+  const delivery = createDeliveryPipeline({ store, clock, logger, destinations: config?.destinations ?? [], leaseMs: deliveryLeaseMs, metrics });
+  const engine = new Engine({ store, clock, logger, runners, slots, leaseMs, artifacts, onNextDue: (at) => pool.prewarm(1, at), onRunFinished: delivery.listener, metrics });
   const stopRelay = new AbortController();
   const relayLoop = delivery.relay.run(stopRelay.signal);
   // Before the scheduler catches up: report agentcron's own downtime once (docs/alerts.md).
@@ -217,7 +239,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   const stopPruning = new AbortController();
   const pruning = runRetentionJob({ store, artifacts, clock, log: logger }, { periods: retention, everyMs: PRUNE_EVERY_MS }, stopPruning.signal);
   const apiUrl = api ? apiUrlOf(api) : null;
-  logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, secrets: secretBox !== null, retention: describeRetention(retention), pid: process.pid }, 'agentcron serving');
+  logger.info({ db: redactUrl(opts.db), slots, api: apiUrl, metrics: metrics !== null, traces: tracing?.endpoint ?? null, secrets: secretBox !== null, retention: describeRetention(retention), pid: process.pid }, 'agentcron serving');
   ctx.stderr(`agentcron serving (db ${redactUrl(opts.db)}, ${slots} slots${apiUrl ? `, API ${apiUrl}/v1, OpenAPI ${apiUrl}/openapi.json` : ', no API'}); Ctrl-C to stop\n`);
   if (api && opts.dashboard !== false) ctx.stderr(`dashboard ${apiUrl}/dashboard/ (log in with an API key)\n`);
   if (api && !secretBox) ctx.stderr('secrets are off: set AGENTCRON_MASTER_KEY (openssl rand -base64 32) or AGENTCRON_MASTER_KEY_FILE to store secrets\n');
@@ -243,6 +265,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
         .then(() => pool.close())
         .then(() => pruning)
         .then(() => store.close())
+        .then(() => tracing?.shutdown())
         .then(() => logger.flush())
         .finally(resolve);
     };

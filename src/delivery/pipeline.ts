@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { RunFinishListener } from '../engine/worker.js';
 import type { DeliveryRetryPolicy } from '../policy/delivery-retry.js';
 import type { Store } from '../store/store.js';
+import type { RelayMetrics } from '../telemetry/metrics.js';
 import { Outbox } from './outbox.js';
 import { createDestination, type DestinationConfig } from './registry.js';
 import { Relay } from './relay.js';
@@ -17,6 +18,7 @@ export interface DeliveryPipelineOptions {
   pollMs?: number;
   policy?: DeliveryRetryPolicy;
   random?: () => number;
+  metrics?: RelayMetrics | null;
 }
 
 /** The outbox and the relay of one node, and the listener that joins them to the worker. */
@@ -42,6 +44,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     ...(options.policy !== undefined ? { policy: options.policy } : {}),
     ...(options.random !== undefined ? { random: options.random } : {}),
+    metrics: options.metrics ?? null,
   });
   const listener: RunFinishListener = {
     async onTerminal(tx, run, now) {

@@ -1,9 +1,12 @@
 import { performance } from 'node:perf_hooks';
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { sleepUnlessWoken, type Clock } from '../clock.js';
 import { DEFAULT_DELIVERY_RETRY_POLICY, decideDeliveryRetry, type DeliveryRetryPolicy } from '../policy/delivery-retry.js';
 import { ConflictError, type DeliveryResult, type Store } from '../store/store.js';
 import type { Delivery } from '../store/types.js';
+import type { RelayMetrics } from '../telemetry/metrics.js';
+import { inSpan, recordError, runTraceContext, SpanKind } from '../telemetry/spans.js';
 import type { Destination, EventEnvelope, OutboundMessage, SendOutcome } from './destination.js';
 
 export interface RelayDestination {
@@ -27,6 +30,8 @@ export interface RelayOptions {
   /** The longest sleep between looks at the outbox when nothing wakes the relay. */
   pollMs?: number;
   random?: () => number;
+  /** Told about every recorded send (docs/observability.md). */
+  metrics?: RelayMetrics | null;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -39,7 +44,8 @@ const DEFAULT_CONCURRENCY = 4;
  * It sleeps until the next delivery is due and wakes early when `wake()` says new ones exist.
  */
 export class Relay {
-  private readonly opts: Required<Omit<RelayOptions, 'destinations'>>;
+  private readonly opts: Required<Omit<RelayOptions, 'destinations' | 'metrics'>>;
+  private readonly metrics: RelayMetrics | null;
   private readonly destinations: Map<string, { destination: Destination; concurrency: number }>;
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
   private wakeController = new AbortController();
@@ -57,6 +63,7 @@ export class Relay {
       pollMs: options.pollMs ?? 30_000,
       random: options.random ?? Math.random,
     };
+    this.metrics = options.metrics ?? null;
     this.destinations = new Map(
       options.destinations.map((d) => [d.destination.id, { destination: d.destination, concurrency: d.concurrency ?? DEFAULT_CONCURRENCY }]),
     );
@@ -151,7 +158,23 @@ export class Relay {
     return (this.inFlight.get(id)?.size ?? 0) < (this.destinations.get(id)?.concurrency ?? 0);
   }
 
+  /** One send in its span, a child of the run's span when the run was traced. */
   private async deliver(delivery: Delivery, destination: Destination): Promise<void> {
+    const parent = await runTraceContext(this.opts.store, delivery.runId);
+    const attributes = {
+      'delivery.id': delivery.id,
+      'org.id': delivery.orgId,
+      ...(delivery.runId !== null ? { 'run.id': delivery.runId } : {}),
+      ...(delivery.scheduleId !== null ? { 'schedule.id': delivery.scheduleId } : {}),
+      'event.type': delivery.eventType,
+      'destination.id': destination.id,
+      'destination.type': destination.type,
+      attempt: delivery.attempts + 1,
+    };
+    await inSpan('agentcron.delivery', { kind: SpanKind.PRODUCER, attributes, parent }, (span) => this.send(delivery, destination, span));
+  }
+
+  private async send(delivery: Delivery, destination: Destination, span: Span): Promise<void> {
     const { store, clock, logger } = this.opts;
     const attempt = delivery.attempts + 1;
     const envelope = delivery.payload as unknown as EventEnvelope;
@@ -173,6 +196,8 @@ export class Relay {
     if (this.stopSends.signal.aborted) return;
     const latencyMs = performance.now() - started;
     const now = clock.now();
+    if (!outcome.ok) recordError(span, new Error(outcome.error));
+    if (outcome.statusCode !== undefined) span.setAttribute('http.response.status_code', outcome.statusCode);
     const base = { id: delivery.id, attempt, latencyMs, statusCode: outcome.statusCode ?? null };
     let result: DeliveryResult;
     if (outcome.ok) {
@@ -204,6 +229,8 @@ export class Relay {
       }
       throw error;
     }
+    span.setAttribute('status', result.outcome);
+    this.metrics?.deliveryRecorded(delivery, destination.type, result.outcome, now);
     if (outcome.ok) log.info({ statusCode: outcome.statusCode, latencyMs: Math.round(latencyMs) }, 'delivered');
     else if (outcome.disable) log.error({ statusCode: outcome.statusCode, error: outcome.error }, `destination ${destination.id} disabled: ${outcome.error}; enable it with: agentcron destinations enable ${destination.id}`);
     else if (result.outcome === 'dead') log.error({ statusCode: outcome.statusCode, error: outcome.error }, 'delivery dead-lettered; redeliver with: agentcron deliveries redeliver ' + delivery.id);

@@ -7,6 +7,7 @@ import type { Instant } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { HealthMonitor } from '../alerts/monitor.js';
 import { combineListeners, healthListener } from '../alerts/listener.js';
+import type { SchedulerMetrics, WorkerMetrics } from '../telemetry/metrics.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type RunFinishListener } from './worker.js';
 
@@ -30,6 +31,8 @@ export interface EngineOptions {
    * can pre-warm contexts for it (BrowserPool.prewarm).
    */
   onNextDue?: (at: Instant) => void;
+  /** Told about ticks, attempts and finished runs (src/telemetry/metrics.ts); nothing is counted without one. */
+  metrics?: (SchedulerMetrics & WorkerMetrics) | null;
 }
 
 /** One agentcron node: a scheduler and a worker sharing a store. Any number may share PostgreSQL. */
@@ -51,8 +54,9 @@ export class Engine {
       ...(options.slots !== undefined ? { slots: options.slots } : {}),
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
-      onRunFinished: options.onRunFinished ? combineListeners(options.onRunFinished, healthListener) : healthListener,
+      onRunFinished: combineListeners(...[options.onRunFinished, healthListener, metricsListener(options.metrics)].filter((l): l is RunFinishListener => !!l)),
       artifacts: options.artifacts ?? null,
+      metrics: options.metrics ?? null,
     });
     this.scheduler = new Scheduler({
       store: options.store,
@@ -60,6 +64,7 @@ export class Engine {
       logger: options.logger,
       onQueued: () => this.worker.wake(),
       ...(options.onNextDue ? { onNextDue: options.onNextDue } : {}),
+      metrics: options.metrics ?? null,
     });
     this.monitor = new HealthMonitor({
       store: options.store,
@@ -67,6 +72,7 @@ export class Engine {
       logger: options.logger,
       onQueued: () => this.worker.wake(),
       ...(options.monitorIntervalMs !== undefined ? { intervalMs: options.monitorIntervalMs } : {}),
+      metrics: options.metrics ?? null,
     });
   }
 
@@ -82,4 +88,10 @@ export class Engine {
     await this.worker.shutdown(graceMs);
     await this.loops;
   }
+}
+
+/** Counts runs once the transaction that made them terminal has committed. */
+function metricsListener(metrics: WorkerMetrics | null | undefined): RunFinishListener | null {
+  if (!metrics) return null;
+  return { onTerminal: async () => {}, afterCommit: (run) => metrics.runFinished(run) };
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { sleepUnlessWoken, type Clock } from '../clock.js';
 import { yieldToEventLoop } from './event-loop.js';
@@ -8,6 +9,8 @@ import { jitteredTime, nextOccurrence, occurrencesBetween, parseSpec, periodOf, 
 import { newId } from '../store/ids.js';
 import type { NewRun, Store } from '../store/store.js';
 import type { Instant, Schedule } from '../store/types.js';
+import type { SchedulerMetrics } from '../telemetry/metrics.js';
+import { inSpan, recordRunTrace, runAttributes, SpanKind, tracingActive } from '../telemetry/spans.js';
 
 export interface SchedulerOptions {
   store: Store;
@@ -25,6 +28,8 @@ export interface SchedulerOptions {
   onNextDue?: (at: Instant) => void;
   /** Schedules fired at once (default: 8 on PostgreSQL, 1 on SQLite). */
   parallelism?: number;
+  /** Told about every tick that found work (docs/observability.md). */
+  metrics?: SchedulerMetrics | null;
 }
 
 export interface TickResult {
@@ -58,6 +63,7 @@ export class Scheduler {
   private readonly onQueued: () => void;
   private readonly onNextDue: (at: Instant) => void;
   private readonly parallelism: number;
+  private readonly metrics: SchedulerMetrics | null;
   private wakeController = new AbortController();
 
   constructor(options: SchedulerOptions) {
@@ -70,6 +76,7 @@ export class Scheduler {
     this.onQueued = options.onQueued ?? (() => {});
     this.onNextDue = options.onNextDue ?? (() => {});
     this.parallelism = Math.max(1, options.parallelism ?? (options.store.dialect === 'postgres' ? 8 : 1));
+    this.metrics = options.metrics ?? null;
   }
 
   /** Interrupts the sleep between ticks, e.g. after a schedule was created or resumed. */
@@ -77,12 +84,30 @@ export class Scheduler {
     this.wakeController.abort();
   }
 
-  /** Fires everything due now. Returns when no schedule is due. */
+  /**
+   * Fires everything due now. Returns when no schedule is due. A tick that finds nothing due
+   * (most of them) leaves no span and no metric.
+   */
   async tick(signal?: AbortSignal): Promise<TickResult> {
+    const now = this.clock.now();
+    const due = await this.store.schedules.due(now, this.batchSize);
+    if (due.length === 0) return { schedules: 0, errors: 0, queued: 0, skipped: 0, missed: 0 };
+    const started = performance.now();
+    const result = await inSpan('agentcron.tick', {}, async (span) => {
+      const fired = await this.fireDue(now, due, signal);
+      span.setAttributes({ 'tick.schedules': fired.schedules, 'tick.errors': fired.errors, 'tick.queued': fired.queued, 'tick.skipped': fired.skipped, 'tick.missed': fired.missed });
+      return fired;
+    });
+    this.metrics?.tickFinished((performance.now() - started) / 1000, result);
+    return result;
+  }
+
+  /** Fires `due` (read at `now`), then whatever else is due, until nothing is. */
+  private async fireDue(firstNow: number, firstDue: Schedule[], signal?: AbortSignal): Promise<TickResult> {
     const result: TickResult = { schedules: 0, errors: 0, queued: 0, skipped: 0, missed: 0 };
+    let now = firstNow;
+    let due = firstDue;
     for (;;) {
-      const now = this.clock.now();
-      const due = await this.store.schedules.due(now, this.batchSize);
       if (due.length === 0) return result;
       let progressed = false;
       // Fires of different schedules are independent transactions: on PostgreSQL several run at
@@ -113,6 +138,8 @@ export class Scheduler {
       }
       // Another scheduler took all of them, or all failed: don't spin, the loop sleeps next.
       if (!progressed) return result;
+      now = this.clock.now();
+      due = await this.store.schedules.due(now, this.batchSize);
     }
   }
 
@@ -149,7 +176,16 @@ export class Scheduler {
    * Handles one chunk of a schedule's due occurrences. Returns null when another scheduler
    * moved the cursor first (nothing was written).
    */
-  private async fireSchedule(schedule: Schedule, now: number) {
+  private fireSchedule(schedule: Schedule, now: number) {
+    return inSpan('agentcron.schedule.fire', { attributes: { 'schedule.id': schedule.id, 'org.id': schedule.orgId } }, async (span) => {
+      const fired = await this.fireOccurrences(schedule, now);
+      if (fired === null) span.setAttribute('schedule.fired', false);
+      else span.setAttributes({ 'schedule.fired': true, 'runs.queued': fired.queued, 'runs.skipped': fired.skipped, 'runs.missed': fired.missed });
+      return fired;
+    });
+  }
+
+  private async fireOccurrences(schedule: Schedule, now: number) {
     const cursor = schedule.nextNominalTime;
     if (cursor === null) return null;
     const spec = parseSpec(schedule.spec);
@@ -225,6 +261,13 @@ export class Scheduler {
       );
       // Another scheduler moved the cursor first: undo everything this tick did (cancels too).
       if (!fired) throw new CursorMoved();
+      // Each queued run's span is the parent of its attempts and deliveries, wherever they run.
+      if (tracingActive()) {
+        for (const run of runs.filter((r) => r.status === 'queued')) {
+          const attributes = { ...runAttributes({ ...run, id: run.id!, scheduleId: schedule.id }), status: 'queued' };
+          await inSpan('agentcron.run', { kind: SpanKind.PRODUCER, attributes }, () => recordRunTrace(tx, run.id!, now));
+        }
+      }
       if (runs.length > 0) {
         this.log.info({ scheduleId: schedule.id, queued, skipped, missed: missed.length, nextCursor }, 'schedule fired');
       }

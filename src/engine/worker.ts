@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { sleepUnlessWoken, type Clock } from '../clock.js';
 import { yieldToEventLoop } from './event-loop.js';
@@ -8,6 +9,8 @@ import { saveArtifact, type ArtifactStore } from '../runtime/artifacts.js';
 import type { AttemptContext, TemplateRunner } from '../runtime/runner.js';
 import type { AttemptOutcome, ClaimedRun, Store } from '../store/store.js';
 import { TERMINAL_RUN_STATUSES, type Json, type Run, type TemplateKind } from '../store/types.js';
+import type { AttemptOutcomeLabel, WorkerMetrics } from '../telemetry/metrics.js';
+import { inSpan, recordError, runAttributes, runTraceContext, SpanKind } from '../telemetry/spans.js';
 
 /** Hooks around a run becoming terminal; the delivery outbox uses them (DESIGN.md invariant 4). */
 export interface RunFinishListener {
@@ -34,6 +37,8 @@ export interface WorkerOptions {
   onRunFinished?: RunFinishListener | null;
   /** Where attempts' artifacts (traces, screenshots) go; without one they are not kept. */
   artifacts?: ArtifactStore | null;
+  /** Told when attempts start and end (docs/observability.md); runs finishing reach it through onRunFinished. */
+  metrics?: WorkerMetrics | null;
 }
 
 /** Why an attempt's signal was aborted. */
@@ -65,8 +70,9 @@ interface LiveAttempt {
  * a lease renewed by heartbeat; an attempt that lost its lease stops and cannot write its result.
  */
 export class Worker {
-  private readonly opts: Required<Omit<WorkerOptions, 'artifacts'>>;
+  private readonly opts: Required<Omit<WorkerOptions, 'artifacts' | 'metrics'>>;
   private readonly artifacts: ArtifactStore | null;
+  private readonly metrics: WorkerMetrics | null;
   private readonly runners: Map<TemplateKind, TemplateRunner>;
   private readonly live = new Map<string, LiveAttempt>();
   private wakeController = new AbortController();
@@ -76,6 +82,7 @@ export class Worker {
     this.opts = { slots: 4, leaseMs: 30_000, pollMs: 1_000, random: Math.random, onRunFinished: null, ...options };
     this.runners = new Map(options.runners.map((r) => [r.kind, r]));
     this.artifacts = options.artifacts ?? null;
+    this.metrics = options.metrics ?? null;
   }
 
   get activeAttempts(): number {
@@ -96,7 +103,10 @@ export class Worker {
     const { store, clock } = this.opts;
     const now = clock.now();
     const expired = await this.expireLeases(now);
-    for (const e of expired) this.opts.logger.warn({ runId: e.runId, attempt: e.attempt, requeued: e.requeued }, 'attempt lease expired: marked lost');
+    for (const e of expired) {
+      this.metrics?.attemptFinished('expired');
+      this.opts.logger.warn({ runId: e.runId, attempt: e.attempt, requeued: e.requeued }, 'attempt lease expired: marked lost');
+    }
     const free = this.opts.slots - this.live.size;
     if (!this.claiming || free <= 0) return 0;
     const claimed = await store.runs.claim({ workerId: this.opts.workerId, limit: free, leaseMs: this.opts.leaseMs }, now);
@@ -141,6 +151,7 @@ export class Worker {
 
   private start(claimed: ClaimedRun): void {
     const abort = new AbortController();
+    this.metrics?.attemptStarted(claimed.run, claimed.attempt.number, claimed.attempt.startedAt);
     const entry: LiveAttempt = { runId: claimed.run.id, attempt: claimed.attempt.number, abort, done: Promise.resolve() };
     entry.done = this.execute(claimed, abort)
       .catch((error) => this.opts.logger.error({ err: error, runId: claimed.run.id }, 'attempt bookkeeping failed'))
@@ -151,7 +162,19 @@ export class Worker {
     this.live.set(claimed.run.id, entry);
   }
 
-  private async execute({ run, attempt }: ClaimedRun, abort: AbortController): Promise<void> {
+  /** One attempt in its span: a child of the run's span (queued by a tick) or, without one, a new trace. */
+  private async execute(claimed: ClaimedRun, abort: AbortController): Promise<void> {
+    const { run, attempt } = claimed;
+    const parent = await runTraceContext(this.opts.store, run.id);
+    const attributes = { ...runAttributes(run), attempt: attempt.number };
+    await inSpan('agentcron.attempt', { kind: SpanKind.CONSUMER, attributes, parent }, async (span) => {
+      const outcome = await this.attempt(claimed, abort, span);
+      span.setAttribute('status', outcome);
+      this.metrics?.attemptFinished(outcome);
+    });
+  }
+
+  private async attempt({ run, attempt }: ClaimedRun, abort: AbortController, span: Span): Promise<AttemptOutcomeLabel> {
     const { store, clock } = this.opts;
     const log = this.opts.logger.child({ runId: run.id, scheduleId: run.scheduleId, attempt: attempt.number });
     const policies = await this.policiesFor(run.orgId, run.scheduleId);
@@ -208,20 +231,24 @@ export class Worker {
     }
 
     const now = clock.now();
+    if (failure !== undefined) recordError(span, failure);
     if (failure instanceof LeaseLost) {
       log.warn('attempt stopped: lease lost; its result is discarded');
-      return;
+      return 'lease_lost';
     }
     if (failure instanceof Released) {
       await store.runs.release(run.id, attempt.number, now);
       log.info('attempt released on shutdown; the run is queued again');
-      return;
+      return 'released';
     }
     let accepted: boolean;
+    let status: AttemptOutcomeLabel;
     if (failure === undefined) {
+      status = 'succeeded';
       accepted = await this.complete(run, { runId: run.id, attempt: attempt.number, status: 'succeeded', output: output ?? null }, now);
       log.info({ accepted }, 'attempt succeeded');
     } else if (failure instanceof DeadlineExceeded) {
+      status = 'timed_out';
       accepted = await this.complete(
         run,
         { runId: run.id, attempt: attempt.number, status: 'timed_out', error: { kind: 'timeout', message: failure.message, retryable: false } },
@@ -229,6 +256,7 @@ export class Worker {
       );
       log.warn({ accepted }, 'attempt timed out');
     } else {
+      status = 'failed';
       const error = toErrorRecord(failure);
       const decision = decideRetry({
         policy: { ...policies.retry, maxAttempts: run.maxAttempts },
@@ -245,7 +273,9 @@ export class Worker {
       );
       log.warn({ accepted, error, retry: decision }, 'attempt failed');
     }
-    if (!accepted) log.warn('result rejected: a newer attempt or a cancel superseded this one');
+    if (accepted) return status;
+    log.warn('result rejected: a newer attempt or a cancel superseded this one');
+    return 'rejected';
   }
 
   /** Records the attempt's end; a run that became terminal is handed to the listener in the same transaction. */

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Instant } from '../store/types.js';
+import type { BrowserPoolMetrics, RecycleReason } from '../telemetry/metrics.js';
 import { RunFailure } from './failure.js';
 import { findByArgument, killTree, treeRssBytes } from './processes.js';
 
@@ -48,6 +49,8 @@ export interface BrowserPoolOptions {
   maxWarmContexts?: number;
   /** A warm context nobody took is closed after this long (default 60 s). */
   warmTtlMs?: number;
+  /** Told when a browser is replaced, and why (docs/observability.md). */
+  metrics?: BrowserPoolMetrics | null;
 }
 
 /** One Chromium process the pool started. */
@@ -104,7 +107,8 @@ export interface PoolStats {
  * ever killed, found by a marker argument on their command line.
  */
 export class BrowserPool {
-  private readonly opts: Required<Omit<BrowserPoolOptions, 'logger' | 'clock'>>;
+  private readonly opts: Required<Omit<BrowserPoolOptions, 'logger' | 'clock' | 'metrics'>>;
+  private readonly metrics: BrowserPoolMetrics | null;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly slots: Array<Promise<PooledBrowser> | null>;
@@ -118,6 +122,7 @@ export class BrowserPool {
   constructor(options: BrowserPoolOptions) {
     this.log = options.logger.child({ component: 'browser-pool' });
     this.clock = options.clock;
+    this.metrics = options.metrics ?? null;
     this.opts = {
       executablePath: options.executablePath ?? chromiumExecutable(),
       browsers: options.browsers ?? 2,
@@ -327,6 +332,7 @@ export class BrowserPool {
     const expected = pooled.draining || this.closed;
     if (!expected) {
       this.counters.crashed++;
+      this.metrics?.browserRecycled('crashed');
       this.log.warn({ pid: pooled.pid, live: pooled.live }, 'browser died; its attempts fail and a new browser replaces it');
     }
     pooled.lost.abort(new RunFailure('the browser process died during the attempt', { kind: 'browser.disconnected', retryable: true }));
@@ -373,17 +379,18 @@ export class BrowserPool {
       return;
     }
     if (!owner.draining) {
-      const reason = broken
-        ? 'a context did not close in time'
+      const why: [RecycleReason, string] | null = broken
+        ? ['context_close_timeout', 'a context did not close in time']
         : owner.sessions >= this.opts.maxSessionsPerBrowser
-          ? `served ${owner.sessions} sessions`
+          ? ['max_sessions', `served ${owner.sessions} sessions`]
           : owner.pid !== null && treeRssBytes(owner.pid) > this.opts.maxRssBytes
-            ? 'above the memory bound'
+            ? ['memory', 'above the memory bound']
             : null;
-      if (reason === null) return;
+      if (why === null) return;
       owner.draining = true;
       this.counters.recycled++;
-      this.log.info({ pid: owner.pid, reason }, 'recycling browser');
+      this.metrics?.browserRecycled(why[0]);
+      this.log.info({ pid: owner.pid, reason: why[1] }, 'recycling browser');
       for (let i = 0; i < this.slots.length; i++) {
         const slot = this.slots[i];
         if (slot) void slot.then((b) => b === owner && this.slots[i] === slot && (this.slots[i] = null), () => undefined);

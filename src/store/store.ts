@@ -263,6 +263,8 @@ export interface RunRepo {
   active(orgId: string, scheduleId: string): Promise<Run[]>;
   /** Number of queued or running runs of the organisation (tier limits). */
   countActive(orgId: string): Promise<number>;
+  /** Across organisations: queued runs due at `now` (queue depth) and running runs (metrics; indexed counts). */
+  liveCounts(now: Instant): Promise<{ queuedDue: number; running: number }>;
   /**
    * Across organisations: claims up to `limit` queued runs whose `availableAt` has come,
    * earliest first, starting attempt number `attempts + 1` with a lease. Two claimers never get
@@ -386,6 +388,8 @@ export interface IncidentRepo {
   markNotified(id: string, now: Instant): Promise<void>;
   get(orgId: string, id: string): Promise<Incident | null>;
   list(orgId: string, filter?: { status?: IncidentStatus; scheduleId?: string; limit?: number }): Promise<Incident[]>;
+  /** Across organisations: how many incidents are open (metrics). */
+  countOpen(): Promise<number>;
 }
 
 export interface HealthRepo {

@@ -136,6 +136,15 @@ export function writeCrashConfig(dir: string, siteUrl: string, schedules: readon
 /** Every child started here, so a failing test can still kill them all. */
 const children = new Set<ChildProcess>();
 
+/** A port nothing listens on right now, for a child process to listen on. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
 /** SIGKILLs every child process still alive (afterEach/afterAll). */
 export async function killAllChildren(): Promise<void> {
   const alive = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
@@ -185,6 +194,8 @@ export interface ServeArgs {
   slots?: number;
   /** More serve options, e.g. ['--delivery-lease', '3s']. */
   extraArgs?: string[];
+  /** Serve the HTTP API at this host:port; without it the server runs with --no-api. */
+  listen?: string;
 }
 
 /** One `agentcron serve` process. */
@@ -200,7 +211,7 @@ export class ServeProcess {
 
   constructor(readonly args: ServeArgs) {
     const { child, log } = spawnCli(
-      ['serve', '--no-api', '-c', args.config, '--db', args.db, '--lease', args.lease ?? '2s', '--grace', args.grace ?? '1s', '--slots', String(args.slots ?? 16), ...(args.extraArgs ?? [])],
+      ['serve', ...(args.listen ? ['--listen', args.listen] : ['--no-api']), '-c', args.config, '--db', args.db, '--lease', args.lease ?? '2s', '--grace', args.grace ?? '1s', '--slots', String(args.slots ?? 16), ...(args.extraArgs ?? [])],
       args.logFile,
     );
     this.child = child;

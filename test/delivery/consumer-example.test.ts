@@ -4,25 +4,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/clock.js';
 import { createWebhookDestination } from '../../src/delivery/webhook.js';
 import { SqliteDb } from '../../src/store/sqlite/driver.js';
-import { REPO_ROOT, waitFor } from '../crash/harness.js';
+import { freePort, REPO_ROOT, waitFor } from '../crash/harness.js';
 import { sampleMessage, secret } from './fixtures.js';
 
 const SECRET = secret(4);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('examples/consumer/receiver.ts', () => {
   let dir: string;

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { describe } from 'vitest';
 import { chromiumAvailable, chromiumExecutable } from '../../src/runtime/browser-pool.js';
 import { commandLine, listProcesses, processTree } from '../../src/runtime/processes.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 
 /**
  * `describe` that runs only when Chromium is installed, and says so when it is not. Browser tests
@@ -19,7 +20,7 @@ export function describeBrowser(title: string, body: () => void): void {
   }
 }
 
-/** A pino logger whose lines the test can read (secrets must not appear in them). */
+/** The service's logger (trace ids included) writing lines the test can read (secrets must not appear in them). */
 export function capturingLogger(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({
@@ -28,7 +29,7 @@ export function capturingLogger(): { log: Logger; lines: string[] } {
       done();
     },
   });
-  return { log: pino({ level: 'debug' }, stream), lines };
+  return { log: createLogger({ level: 'debug', destination: stream }), lines };
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;

@@ -174,7 +174,8 @@ describeBrowser('browser pool and sessions (real Chromium)', () => {
   });
 
   it('a browser killed with SIGKILL fails its sessions retryably and is replaced', async () => {
-    const own = new BrowserPool({ logger: log, clock: new SystemClock(), browsers: 1 });
+    const recycles: string[] = [];
+    const own = new BrowserPool({ logger: log, clock: new SystemClock(), browsers: 1, metrics: { browserRecycled: (reason) => recycles.push(reason) } });
     try {
       const victim = await Session.open(own, { log });
       await victim.page.goto(`${server.url}/x`);
@@ -184,6 +185,7 @@ describeBrowser('browser pool and sessions (real Chromium)', () => {
       expect(victim.failed.reason).toMatchObject({ kind: 'browser.disconnected', retryable: true });
       await victim.close();
       expect(own.stats().crashed).toBe(1);
+      expect(recycles).toEqual(['crashed']);
 
       const next = await Session.open(own, { log });
       expect(next.browserPid).not.toBe(pid);
@@ -197,7 +199,8 @@ describeBrowser('browser pool and sessions (real Chromium)', () => {
   });
 
   it('recycles a browser after N sessions', async () => {
-    const own = new BrowserPool({ logger: log, clock: new SystemClock(), browsers: 1, maxSessionsPerBrowser: 3 });
+    const recycles: string[] = [];
+    const own = new BrowserPool({ logger: log, clock: new SystemClock(), browsers: 1, maxSessionsPerBrowser: 3, metrics: { browserRecycled: (reason) => recycles.push(reason) } });
     try {
       const pids: number[] = [];
       for (let i = 0; i < 4; i++) {
@@ -208,6 +211,7 @@ describeBrowser('browser pool and sessions (real Chromium)', () => {
       expect(new Set(pids.slice(0, 3)).size).toBe(1);
       expect(pids[3]).not.toBe(pids[0]);
       expect(own.stats()).toMatchObject({ recycled: 1, browsers: 1 });
+      expect(recycles).toEqual(['max_sessions']);
       await waitFor(() => !isAlive(pids[0]!), 60_000, 'the recycled browser to exit');
     } finally {
       await own.close();

@@ -12,6 +12,18 @@ async function setup(store: Store): Promise<void> {
 const failing = { orgId: 'o1', scheduleId: 's1', kind: 'consecutive_failures', summary: '3 failures in a row' };
 
 describeContract('incidents', (backend) => {
+  it('countOpen counts open incidents of every organisation, not resolved ones', async () => {
+    const store = await backend().open();
+    await setup(store);
+    expect(await store.incidents.countOpen()).toBe(0);
+    const { incident } = await store.incidents.open(failing, T0);
+    await store.incidents.open({ ...failing, orgId: 'o2', scheduleId: 's2' }, T0);
+    await store.incidents.open({ ...failing, kind: 'missed_runs' }, T0);
+    expect(await store.incidents.countOpen()).toBe(3);
+    await store.incidents.resolve(incident.id, T0 + 1);
+    expect(await store.incidents.countOpen()).toBe(2);
+  });
+
   it('opening twice keeps one open incident', async () => {
     const store = await backend().open();
     await setup(store);

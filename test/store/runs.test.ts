@@ -6,6 +6,22 @@ import { MIN, newRun, newSchedule, occurrence, seed, T0 } from './fixtures.js';
 const LEASE = 30_000;
 
 describeContract('runs', (backend) => {
+  it('liveCounts: queued runs due now and running runs, across organisations', async () => {
+    const store = await backend().open();
+    await seed(store);
+    await store.templates.put({ orgId: 'o2', templateId: 't1', kind: 'steps', definition: { steps: [] } }, T0);
+    expect(await store.runs.liveCounts(T0)).toEqual({ queuedDue: 0, running: 0 });
+    await store.runs.create(newRun({ availableAt: T0 }), T0);
+    await store.runs.create(newRun({ orgId: 'o2', availableAt: T0 }), T0);
+    await store.runs.create(newRun({ availableAt: T0 + MIN }), T0); // a retry backing off: not due yet
+    await store.runs.create(newRun({ status: 'skipped' }), T0);
+    const [claimed] = await store.runs.claim({ workerId: 'w', limit: 1, leaseMs: MIN }, T0);
+    expect(await store.runs.liveCounts(T0)).toEqual({ queuedDue: 1, running: 1 });
+    expect(await store.runs.liveCounts(T0 + MIN)).toEqual({ queuedDue: 2, running: 1 });
+    await store.runs.completeAttempt({ runId: claimed!.run.id, attempt: 1, status: 'succeeded', output: null }, T0);
+    expect(await store.runs.liveCounts(T0 + MIN)).toEqual({ queuedDue: 2, running: 0 });
+  });
+
   it('create fills defaults: one attempt, available now, queued', async () => {
     const store = await backend().open();
     await seed(store);

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { Page } from 'playwright-core';
 import type { Json } from '../../store/types.js';
+import { inSpan } from '../../telemetry/spans.js';
 import { RunFailure } from '../failure.js';
 import { interpolate, lookup, type Scope } from '../interpolate.js';
 import { maskJson, maskSecrets } from '../mask.js';
@@ -130,8 +131,19 @@ class StepsRun {
   private async runList(steps: readonly Step[], base: string, loop: Loop | undefined): Promise<void> {
     for (const [i, step] of steps.entries()) {
       if (this.env.signal.aborted) throw this.env.signal.reason;
-      await this.runStep(step, `${base}[${i}]`, loop);
+      await this.runStepInSpan(step, `${base}[${i}]`, loop);
     }
+  }
+
+  /** Each step is a child span of the attempt (an `if` or `each` is the parent of its steps). */
+  private runStepInSpan(step: Step, path: string, loop: Loop | undefined): Promise<void> {
+    const attributes = {
+      'step.path': path,
+      'step.kind': step.kind,
+      ...(step.label === undefined ? {} : { 'step.label': step.label }),
+      ...(loop === undefined ? {} : { 'step.iteration': loop.index + 1 }),
+    };
+    return inSpan(`agentcron.step ${step.kind}`, { attributes }, () => this.runStep(step, path, loop));
   }
 
   private async runStep(step: Step, path: string, loop: Loop | undefined): Promise<void> {

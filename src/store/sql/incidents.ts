@@ -99,4 +99,10 @@ export class SqlIncidentRepo implements IncidentRepo {
     );
     return rows.map(toIncident);
   }
+
+  async countOpen(): Promise<number> {
+    // The partial index incidents_one_open holds exactly the open ones.
+    const rows = await this.db.query(`SELECT COUNT(*) AS n FROM incidents WHERE status = 'open'`, []);
+    return num(rows[0]?.n ?? 0);
+  }
 }

@@ -238,6 +238,16 @@ export class SqlRunRepo implements RunRepo {
     return num(rows[0]?.n ?? 0);
   }
 
+  async liveCounts(now: Instant): Promise<{ queuedDue: number; running: number }> {
+    // Two counts on the runs_claim index (status, available_at); literal statuses keep it usable.
+    const rows = await this.db.query(
+      `SELECT (SELECT COUNT(*) FROM runs WHERE status = 'queued' AND available_at <= ?) AS queued_due,
+              (SELECT COUNT(*) FROM runs WHERE status = 'running') AS running`,
+      [now],
+    );
+    return { queuedDue: num(rows[0]?.queued_due ?? 0), running: num(rows[0]?.running ?? 0) };
+  }
+
   async claim(
     input: { workerId: string; limit: number; leaseMs: number; scheduleIds?: string[] },
     now: Instant,

@@ -1,0 +1,158 @@
+import { afterEach, beforeAll, afterAll, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { createDeliveryPipeline } from '../../src/delivery/pipeline.js';
+import { Engine } from '../../src/engine/engine.js';
+import { BrowserPool } from '../../src/runtime/browser-pool.js';
+import { EnvSecretSource } from '../../src/runtime/secrets.js';
+import { StepsRunner } from '../../src/runtime/steps-runner.js';
+import type { Store } from '../../src/store/store.js';
+import type { Json } from '../../src/store/types.js';
+import { startTracing, tracesEndpoint, type Tracing } from '../../src/telemetry/tracing.js';
+import { destinationConfig } from '../delivery/pipeline-harness.js';
+import { secret } from '../delivery/fixtures.js';
+import { Receiver } from '../delivery/receiver.js';
+import { SEC, T0 } from '../engine/harness.js';
+import { capturingLogger, describeBrowser, PageServer } from '../runtime/browser-harness.js';
+import { describeContract } from '../store/backends.js';
+import { otlpReceiver, receivedSpans, type OtlpSpan } from './otlp.js';
+
+const ORG = 'default';
+
+it('the OTLP endpoint: --otlp wins, then the traces variable as is, then the generic one with /v1/traces; none means off', () => {
+  expect(tracesEndpoint({ otlpUrl: 'http://collector:4318/', env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318' } })).toBe('http://collector:4318/v1/traces');
+  expect(tracesEndpoint({ env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318' } })).toBe('http://c:4318/custom');
+  expect(tracesEndpoint({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' } })).toBe('http://c:4318/v1/traces');
+  expect(tracesEndpoint({ env: {} })).toBeNull();
+});
+
+it('a configured endpoint that is not an http(s) URL is refused by name', async () => {
+  await expect(startTracing({ otlpUrl: 'collector:4318', env: {} })).rejects.toThrow(/OTLP traces endpoint must be an http\(s\) URL, got "collector:4318\/v1\/traces"/);
+});
+
+/**
+ * Spans exported over OTLP/HTTP (JSON) to a local receiver by a real engine, relay and Chromium:
+ * tick → schedule fire → run → attempt → steps, and the run's delivery under the run.
+ */
+describeBrowser('tracing', () => {
+  const site = new PageServer();
+  let pool: BrowserPool;
+  beforeAll(async () => {
+    await site.start();
+    pool = new BrowserPool({ logger: capturingLogger().log, clock: new FakeClock(T0), browsers: 1 });
+  });
+  afterAll(async () => {
+    await pool.close();
+    await site.stop();
+  });
+
+  describeContract('spans', (backend) => {
+    let tracing: Tracing | null = null;
+    const receivers: Receiver[] = [];
+    afterEach(async () => {
+      await tracing?.shutdown();
+      tracing = null;
+      for (const r of receivers.splice(0)) await r.stop();
+    });
+
+    async function started(): Promise<Receiver> {
+      const receiver = await otlpReceiver();
+      receivers.push(receiver);
+      return receiver;
+    }
+
+    async function seed(store: Store) {
+      await store.orgs.create({ id: ORG, name: ORG }, T0);
+      const steps = (check: string): Json => ({ steps: [{ goto: '{{ params.base }}/shop' }, { assert: { text: check, selector: '#title' }, timeout: '1s' }] });
+      await store.templates.put({ orgId: ORG, templateId: 'shop-ok', kind: 'steps', definition: steps('page /shop') }, T0);
+      await store.templates.put({ orgId: ORG, templateId: 'shop-broken', kind: 'steps', definition: steps('sold out') }, T0);
+      const policies = { retry: { maxAttempts: 1 }, destinations: ['hook'], emit: 'always' as const };
+      for (const [id, templateId] of [['watch', 'shop-ok'], ['broken', 'shop-broken']] as const) {
+        await store.schedules.create({ id, orgId: ORG, templateId, params: { base: site.url }, spec: { every: '10s' }, policies, nextNominalTime: T0 + 10 * SEC }, T0);
+      }
+    }
+
+    it('tick → fire → run → attempt → step and run → delivery, with attributes, errors and trace ids in logs', async () => {
+      const otlp = await started();
+      const hook = await started();
+      tracing = await startTracing({ otlpUrl: otlp.url, env: {} });
+      const store = await backend().open();
+      await seed(store);
+      const clock = new FakeClock(T0);
+      const { log, lines } = capturingLogger();
+      const pipeline = createDeliveryPipeline({ store, clock, logger: log, destinations: [destinationConfig({ id: 'hook', type: 'webhook', url: hook.url, secret: secret(3) })] });
+      const runner = new StepsRunner({ pool: () => pool, store, clock, secrets: new EnvSecretSource() });
+      const engine = new Engine({ store, clock, logger: log, runners: [runner], pollMs: 3_600_000, workerId: 'n1', onRunFinished: pipeline.listener });
+
+      await clock.advanceTo(T0 + 10 * SEC);
+      await engine.scheduler.tick();
+      await engine.worker.poll();
+      await engine.worker.idle();
+      while ((await pipeline.relay.pump()) > 0) await pipeline.relay.idle();
+      // A run created outside a tick (as the API does) starts a trace of its own.
+      const manual = await store.runs.create({ orgId: ORG, templateId: 'shop-ok', templateVersion: 1, params: { base: site.url }, nominalTime: clock.now(), trigger: 'manual' }, clock.now());
+      await engine.worker.poll();
+      await engine.worker.idle();
+      await tracing!.flush();
+
+      const spans = receivedSpans(otlp);
+      const byId = new Map(spans.map((s) => [s.spanId, s]));
+      const parentOf = (span: OtlpSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
+      const named = (name: string) => spans.filter((s) => s.name === name);
+      expect(spans.every((s) => s.resource['service.name'] === 'agentcron')).toBe(true);
+
+      const [tick] = named('agentcron.tick');
+      expect(named('agentcron.tick')).toHaveLength(1);
+      expect(tick!.parentSpanId ?? '').toBe('');
+      expect(tick!.attributes).toMatchObject({ 'tick.schedules': 2, 'tick.queued': 2 });
+      const fires = named('agentcron.schedule.fire');
+      expect(fires.map((f) => f.attributes['schedule.id']).sort()).toEqual(['broken', 'watch']);
+      expect(fires.every((f) => parentOf(f) === tick)).toBe(true);
+
+      const runs = await store.runs.list({ orgId: ORG });
+      for (const scheduleId of ['watch', 'broken']) {
+        const run = runs.runs.find((r) => r.scheduleId === scheduleId)!;
+        const runSpan = named('agentcron.run').find((s) => s.attributes['run.id'] === run.id)!;
+        expect(parentOf(runSpan)?.attributes['schedule.id']).toBe(scheduleId);
+        expect(runSpan.attributes).toMatchObject({ 'schedule.id': scheduleId, 'org.id': ORG, 'run.nominal_time': new Date(T0 + 10 * SEC).toISOString(), status: 'queued' });
+
+        const attempt = named('agentcron.attempt').find((s) => s.attributes['run.id'] === run.id)!;
+        expect(parentOf(attempt)).toBe(runSpan);
+        expect(attempt.traceId).toBe(tick!.traceId);
+        expect(attempt.attributes).toMatchObject({ 'schedule.id': scheduleId, 'org.id': ORG, attempt: 1, 'template.id': run.templateId, status: run.status });
+
+        const steps = spans.filter((s) => parentOf(s) === attempt);
+        expect(steps.map((s) => [s.name, s.attributes['step.path']])).toEqual([
+          ['agentcron.step goto', 'steps[0]'],
+          ['agentcron.step assert', 'steps[1]'],
+        ]);
+
+        const [delivery] = await store.deliveries.list({ orgId: ORG, runId: run.id });
+        const deliverySpan = named('agentcron.delivery').find((s) => s.attributes['run.id'] === run.id)!;
+        expect(parentOf(deliverySpan)).toBe(runSpan);
+        expect(deliverySpan.attributes).toMatchObject({ 'delivery.id': delivery!.id, 'destination.type': 'webhook', status: 'delivered', 'http.response.status_code': 200 });
+
+        // Every line logged inside the attempt carries its trace id.
+        const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.runId === run.id);
+        expect(logged.map((l) => l.msg)).toContain('attempt started');
+        expect(logged.every((l) => l.trace_id === attempt.traceId)).toBe(true);
+        expect(logged.find((l) => l.msg === 'attempt started')?.span_id).toBe(attempt.spanId);
+        expect(logged.filter((l) => l.msg === 'step').map((l) => l.span_id)).toEqual(steps.filter((s) => s.status.code !== 2).map((s) => s.spanId));
+      }
+      expect(runs.runs.find((r) => r.scheduleId === 'watch')?.status).toBe('succeeded');
+
+      // The failure is recorded on the failing step and on the attempt (status ERROR, an exception event).
+      const failed = named('agentcron.attempt').find((s) => s.attributes['schedule.id'] === 'broken')!;
+      expect(failed.attributes.status).toBe('failed');
+      expect(failed.status.code).toBe(2);
+      expect(failed.events.map((e) => e.name)).toContain('exception');
+      const failedStep = spans.find((s) => parentOf(s) === failed && s.name === 'agentcron.step assert')!;
+      const brokenRun = runs.runs.find((r) => r.scheduleId === 'broken')!;
+      expect(brokenRun.status).toBe('failed');
+      expect(failedStep.status).toEqual({ code: 2, message: (brokenRun.error as { message: string }).message });
+
+      const manualAttempt = named('agentcron.attempt').find((s) => s.attributes['run.id'] === manual.id)!;
+      expect(manualAttempt.parentSpanId ?? '').toBe('');
+      expect(manualAttempt.attributes).toMatchObject({ 'run.trigger': 'manual', status: 'succeeded' });
+    });
+  });
+});
