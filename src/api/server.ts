@@ -57,7 +57,7 @@ export interface ApiOptions {
   /** Check every response against its schema (tests). */
   validateResponses?: boolean;
   /** The web dashboard under /dashboard/ (docs/dashboard.md); on unless false. */
-  dashboard?: DashboardOptions | false;
+  dashboard?: DashboardOptions | boolean;
   /** Served at GET /metrics without an API key, like /healthz; without it there is no /metrics. */
   metrics?: Metrics | null;
 }
@@ -126,7 +126,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   if (options.dashboard !== false) {
     // Loaded only when mounted: an API-only node does not import the pages.
     const { registerDashboard } = await import('../dashboard/server.js');
-    await registerDashboard(app, ctx, options.dashboard ?? {});
+    await registerDashboard(app, ctx, typeof options.dashboard === 'object' ? options.dashboard : {});
   }
 
   let document: Record<string, unknown> | undefined;

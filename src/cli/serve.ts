@@ -218,7 +218,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   if (listen) {
     // Loaded only when needed: `serve --no-api` starts without Fastify.
     const { buildApi } = await import('../api/server.js');
-    api = await buildApi({ store, clock, runners, secretBox, artifacts, logger, rateLimit, metrics, dashboard: opts.dashboard === false ? false : { artifacts } });
+    api = await buildApi({ store, clock, runners, secretBox, artifacts, logger, rateLimit, metrics, dashboard: opts.dashboard !== false });
     try {
       await api.listen({ host: listen.host, port: listen.port });
     } catch (error) {

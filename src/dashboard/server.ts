@@ -29,7 +29,7 @@ import { DASHBOARD_CSS } from './style.js';
 import { DEFAULT_PRICE_PER_AGENT_MINUTE } from '../policy/cost.js';
 
 export interface DashboardOptions {
-  /** Where artifact bytes are (screenshots, traces); without it, pages list artifacts but cannot show them. */
+  /** Where artifact bytes are (screenshots, traces); the API's store by default. Without one, pages list artifacts but cannot show them. */
   artifacts?: ArtifactStore | null;
   /** Dollars per agent-minute for cost figures. */
   pricePerAgentMinute?: number;
@@ -94,7 +94,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
   const sessions = new SessionStore(ctx.clock, options.sessionIdleMs);
   const dash: DashboardContext = {
     ...ctx,
-    artifacts: options.artifacts ?? null,
+    artifacts: options.artifacts ?? ctx.artifacts,
     tokens: new ArtifactTokens(ctx.clock),
     pricePerAgentMinute: options.pricePerAgentMinute ?? DEFAULT_PRICE_PER_AGENT_MINUTE,
   };
