@@ -32,7 +32,7 @@ import { applyConfig, type ApplyTarget, type PlanStep } from '../config/apply.js
 import type { Config } from '../config/schema.js';
 import { redeliverRange, type RedeliverRange } from '../delivery/outbox.js';
 import { backfill, triggerRun } from '../engine/operations.js';
-import { FileArtifactStore, type ArtifactStore } from '../runtime/artifacts.js';
+import { FileArtifactStore, safeArtifactName, type ArtifactStore } from '../runtime/artifacts.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import { openStore } from '../store/open.js';
 import type { NewSchedule, RunFilter, SchedulePatch, Store } from '../store/store.js';
@@ -364,7 +364,8 @@ export class ApiBackend implements Backend {
   async artifactFile(runId: string, artifact: RunArtifact): Promise<ArtifactFile> {
     const { body } = await orNotFound(this.client.downloadArtifact(runId, artifact.attempt, artifact.name), 'artifact', `${runId}/${artifact.attempt}/${artifact.name}`);
     const dir = await mkdtemp(join(tmpdir(), 'agentcron-artifact-'));
-    const path = join(dir, artifact.name);
+    // The name comes from the server: made safe, it cannot climb out of the temporary directory.
+    const path = join(dir, safeArtifactName(artifact.name));
     await writeFile(path, body);
     return { path, release: () => rm(dir, { recursive: true, force: true }) };
   }
