@@ -53,6 +53,12 @@ export interface ApiOptions {
   logger?: Logger;
   /** Per-key limits; false turns them off. */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Proxies whose X-Forwarded-For/-Proto/-Host headers are believed (addresses, CIDR ranges or
+   * `loopback`, `linklocal`, `uniquelocal`): behind an HTTPS proxy the dashboard then sees the
+   * https origin its forms are posted from, and marks its cookie Secure.
+   */
+  trustProxy?: readonly string[];
   extensions?: readonly ApiExtension[];
   /** Check every response against its schema (tests). */
   validateResponses?: boolean;
@@ -78,7 +84,11 @@ const ROUTE_MODULES: readonly ApiExtension[] = [
 ];
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({ loggerInstance: options.logger as FastifyBaseLogger | undefined, bodyLimit: 1_048_576 });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger | undefined,
+    bodyLimit: 1_048_576,
+    ...(options.trustProxy?.length ? { trustProxy: [...options.trustProxy] } : {}),
+  });
   const ctx: ApiContext = { store: options.store, clock: options.clock, runners: options.runners, secretBox: options.secretBox ?? null, artifacts: options.artifacts ?? null };
 
   // An empty JSON body means "no options" (POST …/pause with Content-Type: application/json and nothing else).

@@ -1,5 +1,6 @@
 /** `agentcron serve`: run a node (scheduler, workers and the HTTP API). */
 import { hostname } from 'node:os';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -87,6 +88,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       .option('--no-api', 'run the scheduler and workers without the HTTP API')
       .option('--no-dashboard', 'serve the HTTP API without the web dashboard (/dashboard/)')
       .option('--rate-limit <n/duration>', 'requests per API key per window, or "off"', '600/1m')
+      .option('--trust-proxy <list>', 'comma-separated addresses or CIDR ranges (or loopback, linklocal, uniquelocal) of reverse proxies whose X-Forwarded-* headers are believed')
       .option('--delivery-lease <duration>', 'how long a claimed delivery stays with this node; longer than the slowest destination timeout', '60s')
       .option('--browsers <n>', 'long-lived Chromium processes shared by steps attempts', '2')
       .option('--retention-runs <duration|off>', 'how long finished runs (with their attempts, events and deliveries) are kept; default off: kept forever')
@@ -108,6 +110,7 @@ export interface ServeOptions extends DbOptions {
   /** The web dashboard next to the API (default on). */
   dashboard?: boolean;
   rateLimit: string;
+  trustProxy?: string;
   deliveryLease: string;
   browsers: string;
   retentionRuns?: string;
@@ -154,6 +157,22 @@ export function parseRateLimit(text: string): RateLimitOptions | false {
   return { max, windowMs: parseDuration(match[2]!, '--rate-limit') };
 }
 
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `127.0.0.1,10.0.0.0/8`: each an IP address, a CIDR range or one of proxy-addr's named ranges. */
+export function parseTrustProxy(text: string): string[] {
+  const entries = text.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!PROXY_RANGES.has(entry) && (family === 0 || !validBits || extra !== undefined)) {
+      throw new UsageError(`--trust-proxy takes addresses or CIDR ranges separated by commas (e.g. 127.0.0.1,10.0.0.0/8) or loopback, linklocal, uniquelocal; ${JSON.stringify(entry)} is none of these`);
+    }
+  }
+  return entries;
+}
+
 function loadSecretBox(): SecretBox | null {
   try {
     return secretBoxFromEnv();
@@ -185,6 +204,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   const retention = serveRetention(opts, config);
   const listen = opts.api ? parseListen(opts.listen) : null;
   const rateLimit = parseRateLimit(opts.rateLimit);
+  const trustProxy = opts.trustProxy === undefined ? [] : parseTrustProxy(opts.trustProxy);
   const secretBox = loadSecretBox();
   if (opts.metrics !== 'on' && opts.metrics !== 'off') throw new UsageError(`--metrics must be on or off, got ${JSON.stringify(opts.metrics)}`);
   let tracing: Tracing | null;
@@ -218,7 +238,7 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   if (listen) {
     // Loaded only when needed: `serve --no-api` starts without Fastify.
     const { buildApi } = await import('../api/server.js');
-    api = await buildApi({ store, clock, runners, secretBox, artifacts, logger, rateLimit, metrics, dashboard: opts.dashboard !== false });
+    api = await buildApi({ store, clock, runners, secretBox, artifacts, logger, rateLimit, trustProxy, metrics, dashboard: opts.dashboard !== false });
     try {
       await api.listen({ host: listen.host, port: listen.port });
     } catch (error) {
