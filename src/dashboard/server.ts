@@ -76,7 +76,7 @@ ${message ? html`<p class="problem" role="alert" id="login-problem">${message}</
 <form method="post" action="${LOGIN}"><input type="hidden" name="next" value="${next}">
 <label for="key">API key</label><input id="key" name="key" type="password" autocomplete="off" placeholder="ac_…" required autofocus>
 <button class="primary" id="login-submit">Log in</button></form>
-<p class="muted">The key stays on the server side of this session: the browser keeps only a session cookie.</p></section>`,
+<p class="muted">The key itself is never stored in the browser: it keeps only a signed session cookie.</p></section>`,
   );
 }
 
