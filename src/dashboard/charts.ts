@@ -2,7 +2,7 @@
  * Inline SVG charts rendered on the server: no chart library and no script. Every number is
  * computed here, so a chart is as fast as the query behind it and reads without JavaScript.
  */
-import { duration, escapeHtml, raw, type SafeHtml } from './html.js';
+import { counted, duration, escapeHtml, raw, type SafeHtml } from './html.js';
 
 const W = 900;
 const H = 220;
@@ -83,7 +83,7 @@ export function runTimesChart(points: readonly RunPoint[], window: { from: numbe
   }
   return raw(
     `<div class="chart"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="run duration and start lateness">${parts.join('')}</svg>` +
-      `<div class="legend"><span><i></i>duration</span><span><i class="late"></i>start lateness</span><span>${points.length} runs</span></div></div>`,
+      `<div class="legend"><span><i></i>duration</span><span><i class="late"></i>start lateness</span><span>${counted(points.length, 'run')}</span></div></div>`,
   );
 }
 
@@ -114,7 +114,7 @@ export function dailyCostChart(days: readonly DayBar[]): SafeHtml {
     const x0 = PAD.left + i * slot + slot * 0.15;
     const top = y(d.dollars);
     parts.push(
-      `<rect class="bar" x="${x0.toFixed(1)}" y="${top.toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${(h - PAD.bottom - top).toFixed(1)}"><title>${escapeHtml(`${d.day}: $${d.dollars.toFixed(2)}, ${d.runs} runs, ${duration(d.browserMs)} of browser time`)}</title></rect>`,
+      `<rect class="bar" x="${x0.toFixed(1)}" y="${top.toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${(h - PAD.bottom - top).toFixed(1)}"><title>${escapeHtml(`${d.day}: $${d.dollars.toFixed(2)}, ${counted(d.runs, 'run')}, ${duration(d.browserMs)} of browser time`)}</title></rect>`,
     );
     if (days.length <= 10 || i % Math.ceil(days.length / 8) === 0) parts.push(`<text x="${(x0 + slot * 0.35).toFixed(1)}" y="${h - 8}" text-anchor="middle">${d.day.slice(5)}</text>`);
   });

@@ -119,6 +119,11 @@ export function jsonBlock(value: unknown): SafeHtml {
   return html`<pre class="json">${JSON.stringify(value, null, 2)}</pre>`;
 }
 
+/** `1 run`, `2 runs`: a count with its noun, singular for exactly one. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
 export function percent(rate: number | null): string {
   return rate === null ? '–' : `${(rate * 100).toFixed(rate === 1 || rate === 0 ? 0 : 1)} %`;
 }

@@ -4,7 +4,7 @@
  * per schedule at most); runs are read only for the page's schedules (store.stats.summaries).
  */
 import type { Incident, Schedule, ScheduleHealth, ScheduleSummary } from '../store/types.js';
-import { href, html, isFailure, page, percent, postButton, relative, statusBadge, time, type SafeHtml, type Viewer } from './html.js';
+import { counted, href, html, isFailure, page, percent, postButton, relative, statusBadge, time, type SafeHtml, type Viewer } from './html.js';
 import { PageError, type DashboardContext, type Signed } from './server.js';
 import { describeError } from './run-page.js';
 import { describeSpec, flashText } from './schedule-page.js';
@@ -48,7 +48,7 @@ function strip(summary: ScheduleSummary | undefined): SafeHtml {
   if (!summary || summary.recent.length === 0) return html`<span class="muted">no runs yet</span>`;
   // Oldest on the left, newest on the right, as a timeline reads.
   const cells = [...summary.recent].reverse();
-  return html`<div class="strip" aria-label="last ${cells.length} runs">${cells.map((r) => html`<a class="s-${r.status}" href="/dashboard/runs/${encodeURIComponent(r.id)}" title="${new Date(r.nominalTime).toISOString()} ${r.status}"></a>`)}</div>`;
+  return html`<div class="strip" aria-label="last ${counted(cells.length, 'run')}">${cells.map((r) => html`<a class="s-${r.status}" href="/dashboard/runs/${encodeURIComponent(r.id)}" title="${new Date(r.nominalTime).toISOString()} ${r.status}"></a>`)}</div>`;
 }
 
 export async function overviewPage(ctx: DashboardContext, signed: Signed, query: Record<string, unknown>): Promise<string> {
@@ -100,7 +100,7 @@ ${lastErrors.get(s.id) ?? ''}</td>
 <td>${row.incident ? html`${statusBadge('open')} <span title="${row.incident.summary}">${row.incident.kind}</span><div class="muted">since ${relative(row.incident.openedAt, now)}</div>` : html`<span class="muted">–</span>`}</td>
 ${canAct ? html`<td>${actionButtons(signed.viewer, s, back)}</td>` : ''}</tr>`;
 })}</tbody></table>`}
-${pages > 1 ? html`<nav class="pager">${pageNumber > 1 ? html`<a href="${href('/dashboard/', { filter: filter === 'all' ? undefined : filter, page: pageNumber - 1 })}">← Previous</a>` : ''}<span>Page ${pageNumber} of ${pages} · ${shown.length} schedules</span>${pageNumber < pages ? html`<a href="${href('/dashboard/', { filter: filter === 'all' ? undefined : filter, page: pageNumber + 1 })}" rel="next">Next →</a>` : ''}</nav>` : ''}`;
+${pages > 1 ? html`<nav class="pager">${pageNumber > 1 ? html`<a href="${href('/dashboard/', { filter: filter === 'all' ? undefined : filter, page: pageNumber - 1 })}">← Previous</a>` : ''}<span>Page ${pageNumber} of ${pages} · ${counted(shown.length, 'schedule')}</span>${pageNumber < pages ? html`<a href="${href('/dashboard/', { filter: filter === 'all' ? undefined : filter, page: pageNumber + 1 })}" rel="next">Next →</a>` : ''}</nav>` : ''}`;
   return page({ title: 'Schedules', viewer: signed.viewer, flash: flashText(query.flash) }, body);
 }
 

@@ -7,7 +7,7 @@ import { dollarsFor, projectedCost, successRate } from '../api/routes/schedules.
 import { nextOccurrences, parseSpec } from '../spec/index.js';
 import type { Schedule, RunStatus, RunTrigger, Percentiles } from '../store/types.js';
 import { dailyCostChart, runTimesChart, type DayBar } from './charts.js';
-import { dollars, duration, href, html, page, percent, relative, statusBadge, time, type SafeHtml } from './html.js';
+import { counted, dollars, duration, href, html, page, percent, relative, statusBadge, time, type SafeHtml } from './html.js';
 import { actionButtons } from './overview.js';
 import { PageError, type DashboardContext, type Signed } from './server.js';
 
@@ -149,7 +149,7 @@ ${runTimesChart(
 <div class="grid2"><section><h2>Cost</h2>
 <div class="cards">${card(`Last ${COST_DAYS} days`, dollars(spent))}${card('Per day (average)', dollars(spent / COST_DAYS))}
 ${card('Projected per month', projection ? dollars(projection.dollars) : '–')}</div>
-<p class="muted">${projection ? `${projection.runs} runs in the next ${projection.days} days × ${duration(projection.browserMsPerRun)} of browser time per run (average over the last ${windowName}) at $${price}/agent-minute.` : projectionNote}</p>
+<p class="muted">${projection ? `${counted(projection.runs, 'run')} in the next ${projection.days} days × ${duration(projection.browserMsPerRun)} of browser time per run (average over the last ${windowName}) at $${price}/agent-minute.` : projectionNote}</p>
 ${days.some((d) => d.runs > 0) ? dailyCostChart(days) : html`<p class="muted">No runs in the last ${COST_DAYS} days.</p>`}</section>
 <section><h2>Next occurrences</h2>${upcoming.length === 0 ? html`<p class="muted">${schedule.paused ? 'Paused.' : 'The spec fires no more.'}</p>` : html`<table id="upcoming"><thead><tr><th>UTC</th><th>Local (${spec.timezone})</th><th></th></tr></thead><tbody>${upcoming.map((o) => html`<tr><td>${time(o.nominal, now)}</td><td class="mono">${o.local}</td><td>${o.dst === 'shifted' ? html`<span class="dst" title="this local time does not exist (clocks spring forward); fires at the first valid instant after it">DST: shifted out of the gap</span>` : o.dst === 'repeated' ? html`<span class="dst" title="this local time happens twice (clocks fall back)">DST: repeated hour</span>` : ''}</td></tr>`)}</tbody></table>`}
 <h2>Incidents</h2>${incidents.length === 0 ? html`<p class="muted">None.</p>` : html`<table><tbody>${incidents.map((i) => html`<tr><td>${statusBadge(i.status)}</td><td>${i.kind}<div class="muted">${i.summary}</div></td><td>opened ${time(i.openedAt, now)}${i.resolvedAt ? html`<br>resolved ${time(i.resolvedAt, now)}` : ''}</td></tr>`)}</tbody></table>`}

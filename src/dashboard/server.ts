@@ -24,7 +24,7 @@ import { html, page, type Viewer } from './html.js';
 import { overviewPage } from './overview.js';
 import { runPage } from './run-page.js';
 import { schedulePage } from './schedule-page.js';
-import { ArtifactTokens, SESSION_COOKIE, SessionStore, sameToken, type DashboardSession } from './sessions.js';
+import { ArtifactTokens, DashboardSessions, SESSION_COOKIE, sameToken, sharedSigningSecret, type DashboardSession } from './sessions.js';
 import { DASHBOARD_CSS } from './style.js';
 import { DEFAULT_PRICE_PER_AGENT_MINUTE } from '../policy/cost.js';
 
@@ -33,8 +33,8 @@ export interface DashboardOptions {
   artifacts?: ArtifactStore | null;
   /** Dollars per agent-minute for cost figures. */
   pricePerAgentMinute?: number;
-  /** Idle time after which a session ends (default 12 h). */
-  sessionIdleMs?: number;
+  /** Time after login at which a session ends, used or not (default 12 h). */
+  sessionTtlMs?: number;
 }
 
 /** What page modules read. */
@@ -76,7 +76,7 @@ ${message ? html`<p class="problem" role="alert" id="login-problem">${message}</
 <form method="post" action="${LOGIN}"><input type="hidden" name="next" value="${next}">
 <label for="key">API key</label><input id="key" name="key" type="password" autocomplete="off" placeholder="ac_…" required autofocus>
 <button class="primary" id="login-submit">Log in</button></form>
-<p class="muted">The key stays on the server side of this session: the browser keeps only a session cookie.</p></section>`,
+<p class="muted">The key itself is never stored in the browser: it keeps only a signed session cookie.</p></section>`,
   );
 }
 
@@ -91,11 +91,13 @@ function sendHtml(reply: FastifyReply, status: number, body: string): FastifyRep
 }
 
 export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, options: DashboardOptions = {}): Promise<void> {
-  const sessions = new SessionStore(ctx.clock, options.sessionIdleMs);
+  // Shared by every node on this database, so cookies and replay links work on any of them.
+  const secret = await sharedSigningSecret(ctx.store.meta, ctx.clock.now());
+  const sessions = new DashboardSessions(secret, ctx.store.meta, ctx.clock, options.sessionTtlMs);
   const dash: DashboardContext = {
     ...ctx,
     artifacts: options.artifacts ?? ctx.artifacts,
-    tokens: new ArtifactTokens(ctx.clock),
+    tokens: new ArtifactTokens(secret, ctx.clock),
     pricePerAgentMinute: options.pricePerAgentMinute ?? DEFAULT_PRICE_PER_AGENT_MINUTE,
   };
 
@@ -115,7 +117,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
 
     /** The signed-in caller, or a redirect to the login page (sent here; the caller returns null). */
     const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<Signed | null> => {
-      const session = sessions.get(request.cookies[SESSION_COOKIE]);
+      const session = await sessions.read(request.cookies[SESSION_COOKIE]);
       const toLogin = (reason?: string) => {
         const next = request.method === 'GET' ? request.url : '/dashboard/';
         void reply.redirect(`${LOGIN}?next=${encodeURIComponent(next)}${reason ? `&reason=${encodeURIComponent(reason)}` : ''}`, 303);
@@ -123,11 +125,16 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
       };
       if (!session) return toLogin();
       try {
-        const { caller } = await authenticateHash(dash, session.keyHash);
-        return { session, caller, viewer: { orgId: caller.orgId, role: caller.role, keyName: session.keyName, csrf: session.csrf } };
+        const { caller, apiKey } = await authenticateHash(dash, session.keyHash);
+        if (apiKey.id !== session.keyId) return toLogin();
+        return { session, caller, viewer: { orgId: caller.orgId, role: caller.role, keyName: apiKey.name, csrf: session.csrf } };
       } catch (error) {
-        sessions.delete(session.id);
-        if (error instanceof ProblemError) return toLogin(error.problem.detail ?? error.problem.title);
+        if (error instanceof ProblemError) {
+          // The key is gone for good (revoked, unknown): so is the session, on every node; the reason shows once.
+          await sessions.end(session);
+          void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+          return toLogin(error.problem.detail ?? error.problem.title);
+        }
         throw error;
       }
     };
@@ -160,8 +167,8 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
       if (!key) return sendHtml(reply, 400, loginPage('Paste an API key (ac_…).', next));
       try {
         const { apiKey } = await authenticateKey(dash, key);
-        const session = sessions.create({ keyId: apiKey.id, keyHash: apiKey.hash, keyName: apiKey.name, orgId: apiKey.orgId, role: apiKey.role });
-        void reply.setCookie(SESSION_COOKIE, session.id, { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookie(request) });
+        const { cookie } = sessions.issue(apiKey);
+        void reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookie(request), maxAge: Math.floor(sessions.ttlMs / 1000) });
         return reply.redirect(next, 303);
       } catch (error) {
         if (error instanceof ProblemError && error.problem.status === 401) return sendHtml(reply, 401, loginPage(`Cannot log in: ${error.problem.detail ?? 'unknown API key'}.`, next));
@@ -171,10 +178,9 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
 
     scope.post('/dashboard/logout', async (request, reply) => {
       checkOrigin(request);
-      const id = request.cookies[SESSION_COOKIE];
-      const session = sessions.get(id);
+      const session = await sessions.read(request.cookies[SESSION_COOKIE]);
       const token = (request.body as Record<string, unknown> | undefined)?._csrf;
-      if (session && typeof token === 'string' && sameToken(token, session.csrf)) sessions.delete(id);
+      if (session && typeof token === 'string' && sameToken(token, session.csrf)) await sessions.end(session);
       else if (session) throw new PageError(403, 'the form is out of date (missing or wrong CSRF token); reload the page and try again');
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.redirect(LOGIN, 303);
@@ -218,7 +224,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
           return reply.redirect(`/dashboard/runs/${encodeURIComponent(run.id)}?flash=triggered`, 303);
         }
         const note = String((request.body as Record<string, unknown>).note ?? '').trim().slice(0, 500);
-        await ctx.store.schedules.setPaused(orgId, id, action === 'pause', note || (action === 'pause' ? `paused from the dashboard by key ${signed.session.keyName}` : null), now);
+        await ctx.store.schedules.setPaused(orgId, id, action === 'pause', note || (action === 'pause' ? `paused from the dashboard by key ${signed.viewer.keyName}` : null), now);
         const back = safeNext((request.body as Record<string, unknown>).back);
         return reply.redirect(`${back}${back.includes('?') ? '&' : '?'}flash=${action === 'pause' ? 'paused' : 'resumed'}`, 303);
       });

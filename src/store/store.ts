@@ -431,6 +431,13 @@ export interface SecretRepo {
 export interface MetaRepo {
   get(key: string): Promise<Json | undefined>;
   set(key: string, value: Json, now: Instant): Promise<void>;
+  /**
+   * Stores `value` unless the key already has one, and returns the value the key holds after:
+   * of several callers racing (on any nodes), all get the first one's value.
+   */
+  setIfAbsent(key: string, value: Json, now: Instant): Promise<Json>;
+  /** Whether the key existed. */
+  delete(key: string): Promise<boolean>;
   /** Every key starting with `prefix`, in key order. */
   list(prefix: string): Promise<Array<{ key: string; value: Json }>>;
 }

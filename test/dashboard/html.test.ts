@@ -42,6 +42,15 @@ describe('charts', () => {
     expect(svg).toMatch(/class="pt-late" cx="[\d.]+" cy="[\d.]+"/);
   });
 
+  it('counts runs in the legend and bar titles in the singular for one', () => {
+    const point = { at: 1000, durationMs: 2000, latenessMs: 500, status: 'succeeded', href: '/dashboard/runs/r1' };
+    expect(runTimesChart([point], { from: 0, to: 2000 }).text).toContain('<span>1 run</span>');
+    expect(runTimesChart([point, { ...point, at: 1500 }], { from: 0, to: 2000 }).text).toContain('<span>2 runs</span>');
+    const bars = dailyCostChart([{ day: '2026-01-01', dollars: 1, runs: 1, browserMs: 1000 }, { day: '2026-01-02', dollars: 1, runs: 3, browserMs: 1000 }]).text;
+    expect(bars).toContain('2026-01-01: $1.00, 1 run, ');
+    expect(bars).toContain('2026-01-02: $1.00, 3 runs, ');
+  });
+
   it('draws one bar per day and says when there is nothing to draw', () => {
     const svg = dailyCostChart([{ day: '2026-01-01', dollars: 1, runs: 2, browserMs: 1000 }, { day: '2026-01-02', dollars: 0.5, runs: 1, browserMs: 500 }]).text;
     expect(svg.match(/<rect class="bar"/g)).toHaveLength(2);

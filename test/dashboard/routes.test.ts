@@ -31,7 +31,7 @@ describeContract('dashboard routes', (backend) => {
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe('/dashboard/schedules/s1');
     const cookie = String(ok.headers['set-cookie']);
-    expect(cookie).toMatch(/^agentcron_session=[A-Za-z0-9_-]{40,};/);
+    expect(cookie).toMatch(/^agentcron_session=[A-Za-z0-9_-]{40,}\.[A-Za-z0-9_-]{43};/); // signed claims . HMAC-SHA256
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     // The login never redirects off the dashboard.

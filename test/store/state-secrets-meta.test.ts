@@ -101,4 +101,36 @@ describeContract('meta', (backend) => {
     await one.meta.set('k', 'v', T0);
     expect(await two.meta.get('k')).toBe('v');
   });
+
+  it('setIfAbsent keeps the first value and returns what is stored', async () => {
+    const store = await backend().open();
+    expect(await store.meta.setIfAbsent('secret', 'first', T0)).toBe('first');
+    expect(await store.meta.setIfAbsent('secret', 'second', T0 + 1)).toBe('first');
+    expect(await store.meta.get('secret')).toBe('first');
+    await store.meta.set('secret', 'replaced', T0 + 2);
+    expect(await store.meta.setIfAbsent('secret', 'third', T0 + 3)).toBe('replaced');
+  });
+
+  it('two clients racing setIfAbsent end up with one value', async () => {
+    const b = backend();
+    const one = await b.open();
+    const two = await b.openPeer();
+    for (let round = 0; round < 10; round++) {
+      const key = `race.${round}`;
+      const [a, c] = await Promise.all([one.meta.setIfAbsent(key, `one-${round}`, T0), two.meta.setIfAbsent(key, `two-${round}`, T0)]);
+      expect(a).toBe(c);
+      expect([`one-${round}`, `two-${round}`]).toContain(a);
+      expect(await one.meta.get(key)).toBe(a);
+    }
+  });
+
+  it('deletes a key, saying whether it existed', async () => {
+    const store = await backend().open();
+    await store.meta.set('gone', 1, T0);
+    await store.meta.set('kept', 2, T0);
+    expect(await store.meta.delete('gone')).toBe(true);
+    expect(await store.meta.delete('gone')).toBe(false);
+    expect(await store.meta.get('gone')).toBeUndefined();
+    expect(await store.meta.get('kept')).toBe(2);
+  });
 });

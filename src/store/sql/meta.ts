@@ -20,6 +20,19 @@ export class SqlMetaRepo implements MetaRepo {
     );
   }
 
+  async setIfAbsent(key: string, value: Json, now: Instant): Promise<Json> {
+    // Insert-or-ignore, then read back: a concurrent insert makes ours a no-op (PostgreSQL waits for
+    // the other transaction), so every racer reads the one row that won.
+    await this.db.execute('INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING', [key, toJson(value), now]);
+    const stored = await this.get(key);
+    if (stored === undefined) throw new Error(`meta key ${JSON.stringify(key)} vanished between insert and read`);
+    return stored;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.db.execute('DELETE FROM meta WHERE key = ?', [key])) > 0;
+  }
+
   async list(prefix: string): Promise<Array<{ key: string; value: Json }>> {
     // substr rather than LIKE (no escaping of `%`/`_`) or a key range (collation-dependent on PostgreSQL).
     const rows = await this.db.query('SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key', [prefix.length, prefix]);
