@@ -143,8 +143,17 @@ export class Metrics implements SchedulerMetrics, WorkerMetrics, RelayMetrics, B
           this.set(await read());
         },
       });
-    databaseGauge('runs_queued', 'Queued runs that are due now (queue depth), across the database.', async () => (await store.runs.liveCounts(clock.now())).queuedDue);
-    databaseGauge('runs_active', 'Runs with a live attempt, across the database.', async () => (await store.runs.liveCounts(clock.now())).running);
+    // Both run gauges come from one count per scrape: the first collect reads, the second reuses it.
+    let liveCounts: ReturnType<typeof store.runs.liveCounts> | null = null;
+    const sharedLiveCounts = () => {
+      if (!liveCounts) {
+        liveCounts = store.runs.liveCounts(clock.now());
+        void liveCounts.finally(() => queueMicrotask(() => (liveCounts = null))).catch(() => {});
+      }
+      return liveCounts;
+    };
+    databaseGauge('runs_queued', 'Queued runs that are due now (queue depth), across the database.', async () => (await sharedLiveCounts()).queuedDue);
+    databaseGauge('runs_active', 'Runs with a live attempt, across the database.', async () => (await sharedLiveCounts()).running);
     databaseGauge('incidents_open', 'Open incidents, across the database.', () => store.incidents.countOpen());
     const pool = options.pool ?? (() => null);
     const poolGauge = (name: string, help: string, read: (g: PoolGauges) => number) =>
