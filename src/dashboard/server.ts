@@ -90,6 +90,15 @@ function sendHtml(reply: FastifyReply, status: number, body: string): FastifyRep
     .send(body);
 }
 
+/**
+ * Why a session ended, by the code the login redirect carries: the page shows only these fixed
+ * texts, never words from the URL, so a crafted link cannot put its own message on this origin.
+ */
+const LOGOUT_REASONS = {
+  'key-revoked': 'the API key of your session was revoked',
+  'key-invalid': 'the API key of your session is no longer valid',
+} as const;
+
 export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, options: DashboardOptions = {}): Promise<void> {
   // Shared by every node on this database, so cookies and replay links work on any of them.
   const secret = await sharedSigningSecret(ctx.store.meta, ctx.clock.now());
@@ -118,7 +127,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
     /** The signed-in caller, or a redirect to the login page (sent here; the caller returns null). */
     const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<Signed | null> => {
       const session = await sessions.read(request.cookies[SESSION_COOKIE]);
-      const toLogin = (reason?: string) => {
+      const toLogin = (reason?: keyof typeof LOGOUT_REASONS) => {
         const next = request.method === 'GET' ? request.url : '/dashboard/';
         void reply.redirect(`${LOGIN}?next=${encodeURIComponent(next)}${reason ? `&reason=${encodeURIComponent(reason)}` : ''}`, 303);
         return null;
@@ -133,7 +142,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
           // The key is gone for good (revoked, unknown): so is the session, on every node; the reason shows once.
           await sessions.end(session);
           void reply.clearCookie(SESSION_COOKIE, { path: '/' });
-          return toLogin(error.problem.detail ?? error.problem.title);
+          return toLogin(/was revoked/.test(error.problem.detail ?? '') ? 'key-revoked' : 'key-invalid');
         }
         throw error;
       }
@@ -156,7 +165,8 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
 
     scope.get(LOGIN, async (request, reply) => {
       const query = request.query as Record<string, string | undefined>;
-      return sendHtml(reply, 200, loginPage(query.reason ? `You were logged out: ${query.reason}.` : null, safeNext(query.next)));
+      const reason = query.reason !== undefined && Object.hasOwn(LOGOUT_REASONS, query.reason) ? LOGOUT_REASONS[query.reason as keyof typeof LOGOUT_REASONS] : null;
+      return sendHtml(reply, 200, loginPage(reason ? `You were logged out: ${reason}.` : null, safeNext(query.next)));
     });
 
     scope.post(LOGIN, async (request, reply) => {
