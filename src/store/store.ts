@@ -471,6 +471,13 @@ export interface PrunedRuns {
   deliveryAttempts: number;
 }
 
+/** What `deleteRuns` actually deleted: counts, the runs, and the storage keys of their artifacts (whose bytes the caller deletes). */
+export interface DeletedRuns {
+  counts: PrunedRuns;
+  runIds: string[];
+  artifactKeys: string[];
+}
+
 /**
  * History pruning (docs/storage.md#retention), across organisations, in bounded batches so a
  * large prune never holds the database for long. A run is expired when it is terminal and
@@ -487,9 +494,10 @@ export interface RetentionRepo {
   /**
    * In one transaction: deletes those of `ids` that are still expired (the rules are checked
    * again under lock) with their attempts, events, artifact rows, delivered or dead deliveries
-   * and delivery attempts. Pending deliveries are never deleted. Artifact bytes are the caller's.
+   * and delivery attempts. Pending deliveries are never deleted. Artifact bytes are the caller's:
+   * it deletes those of the returned keys only, after this has committed.
    */
-  deleteRuns(ids: readonly string[], before: Instant, now: Instant): Promise<PrunedRuns>;
+  deleteRuns(ids: readonly string[], before: Instant, now: Instant): Promise<DeletedRuns>;
   /** In one transaction: up to `limit` delivered or dead deliveries whose last attempt was before `before`, with their attempt log. */
   deleteDeliveries(before: Instant, limit: number): Promise<{ deliveries: number; attempts: number }>;
   /** Up to `limit` idempotency keys whose window has closed by `now`. */
