@@ -358,6 +358,16 @@ export interface DeliveryRepo {
   /** Makes a dead (or delivered) delivery pending again, due now. */
   redeliver(orgId: string, id: string, now: Instant): Promise<Delivery | null>;
   /**
+   * One batch of a range redelivery: picks up to `limit` ids of the organisation's deliveries
+   * with one of `status` (never pending) created in [from, to), newest first, and makes them
+   * pending again, due `now`, in one statement. `matched` is how many were picked; `ids` those
+   * it actually changed (one another writer moved meanwhile is left alone), in picking order.
+   */
+  redeliverBatch(
+    filter: { orgId: string; status: ReadonlyArray<Exclude<DeliveryStatus, 'pending'>>; from: Instant; to: Instant; destinationId?: string; limit: number },
+    now: Instant,
+  ): Promise<{ matched: number; ids: string[] }>;
+  /**
    * Across organisations: when the earliest pending delivery to one of `destinationIds` becomes
    * claimable (its due time, or its lease's end while a relay holds it); null when none is pending.
    */
