@@ -405,8 +405,11 @@ export const CachedTrajectory = z
   .meta({ id: 'CachedTrajectory' });
 export const CacheInvalidated = z.object({ templateId: z.string(), removed: z.number().int() }).meta({ id: 'CacheInvalidated' });
 
-/** Upper bound of one range redelivery, so a mistyped range cannot requeue the whole history at once. */
-export const MAX_REDELIVER_RANGE = 100_000;
+/**
+ * Upper bound of one range redelivery, so a mistyped range cannot requeue the whole history at
+ * once and one request stays short (ten set-based batches; the answer lists every id).
+ */
+export const MAX_REDELIVER_RANGE = 10_000;
 export const RedeliverRangeBody = z
   .strictObject({
     since: InstantInput.meta({ description: 'deliveries created at or after' }),

@@ -10,6 +10,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateHash, authenticateKey } from '../api/auth.js';
+import { sendArtifact } from '../api/artifact-response.js';
 import type { ApiContext } from '../api/context.js';
 import { roleAllows } from '../api/keys.js';
 import { ProblemError } from '../api/problem.js';
@@ -247,7 +248,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
       const { id, attempt, name } = request.params as { id: string; attempt: string; name: string };
       const artifact = /^\d+$/.test(attempt) ? await ctx.store.artifacts.get(signed.caller.orgId, id, Number(attempt), name) : null;
       if (!artifact) throw new PageError(404, `run ${JSON.stringify(id)} has no artifact ${JSON.stringify(name)} in attempt ${attempt}`);
-      return sendArtifact(reply, artifact, dash.artifacts);
+      return sendPageArtifact(reply, artifact, dash.artifacts);
     });
 
     /** Trace bytes for the viewer, which fetches them itself: the signed token is the permission. */
@@ -257,24 +258,14 @@ export async function registerDashboard(app: FastifyInstance, ctx: ApiContext, o
       if ('refused' in grant) throw new PageError(403, grant.refused);
       const artifact = await ctx.store.artifacts.get(grant.orgId, grant.runId, grant.attempt, grant.name);
       if (!artifact) throw new PageError(404, 'the trace of this attempt is gone (retention may have removed it)');
-      return sendArtifact(reply, artifact, dash.artifacts);
+      return sendPageArtifact(reply, artifact, dash.artifacts);
     });
   });
 }
 
-async function sendArtifact(reply: FastifyReply, artifact: Artifact, store: ArtifactStore | null): Promise<FastifyReply> {
+async function sendPageArtifact(reply: FastifyReply, artifact: Artifact, store: ArtifactStore | null): Promise<FastifyReply> {
   if (!store) throw new PageError(404, 'this server was started without an artifact store, so artifact bytes cannot be shown');
-  const bytes = await store.get(artifact.storageKey);
-  if (!bytes) throw new PageError(404, `the bytes of ${artifact.name} are gone (retention may have removed them)`);
-  // Only images show inline: an HTML or SVG download served inline would run on this origin.
-  const inline = /^image\/(png|jpeg|gif|webp)$/.test(artifact.contentType);
-  const type = inline || artifact.contentType === 'application/zip' || artifact.contentType === 'application/json' ? artifact.contentType : 'application/octet-stream';
-  return reply
-    .type(type)
-    .header('x-content-type-options', 'nosniff')
-    .header('cache-control', 'private, no-store')
-    .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${artifact.name.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
-    .send(bytes);
+  return sendArtifact(reply, artifact, store, { presentation: 'page', gone: () => new PageError(404, `the bytes of ${artifact.name} are gone (retention may have removed them)`) });
 }
 
 /** `scheme://host` of this request, for absolute URLs the trace viewer fetches. */

@@ -143,21 +143,32 @@ export interface RedeliverRange {
   limit: number;
 }
 
+/** Deliveries per statement of a range redelivery: bounds each statement's parameters and rows. */
+export const REDELIVER_BATCH = 1000;
+
 /**
- * Makes every matching delivery pending again, due now, with the same id (consumers still
- * deduplicate). Each one moves on its own, so an interrupted call leaves the rest for the next
- * one (they still match; the ones done are pending and no longer do).
+ * Makes up to `range.limit` matching deliveries pending again, due now, with the same ids
+ * (consumers still deduplicate), in set-based batches of `batch`: only ids are read, and each
+ * batch is one UPDATE. `ids` are those actually changed. An interrupted call leaves the rest for
+ * the next one (they still match; the ones done are pending and no longer do).
  */
-export async function redeliverRange(store: Store, range: RedeliverRange, now: Instant): Promise<{ ids: string[]; more: boolean }> {
-  const rows = await store.deliveries.list({
+export async function redeliverRange(store: Store, range: RedeliverRange, now: Instant, batch = REDELIVER_BATCH): Promise<{ ids: string[]; more: boolean }> {
+  const filter = {
     orgId: range.orgId,
-    status: [...range.status],
+    status: range.status,
     from: range.from,
     to: range.to,
     ...(range.destinationId ? { destinationId: range.destinationId } : {}),
-    limit: range.limit + 1,
-  });
-  const chosen = rows.slice(0, range.limit);
-  for (const d of chosen) await store.deliveries.redeliver(range.orgId, d.id, now);
-  return { ids: chosen.map((d) => d.id), more: rows.length > range.limit };
+  };
+  const ids: string[] = [];
+  for (;;) {
+    const wanted = Math.min(batch, range.limit - ids.length);
+    if (wanted <= 0) break;
+    const pass = await store.deliveries.redeliverBatch({ ...filter, limit: wanted }, now);
+    ids.push(...pass.ids);
+    if (pass.matched < wanted) return { ids, more: false };
+  }
+  // The limit is reached: one more id says whether others still match.
+  const next = await store.deliveries.list({ ...filter, status: [...range.status], limit: 1 });
+  return { ids, more: next.length > 0 };
 }

@@ -35,7 +35,7 @@ export function prunedNothing(report: PruneReport): boolean {
 /**
  * One pruning pass over every kind of history, each in batches of `batch` rows with a
  * transaction per batch (docs/storage.md#retention): expired runs with their attempts, events,
- * artifacts (bytes first, then rows), deliveries and delivery attempts; then artifacts, delivery
+ * artifacts (rows, then bytes once they are committed), deliveries and delivery attempts; then artifacts, delivery
  * logs and idempotency keys by their own ages.
  */
 export async function pruneHistory(deps: RetentionDeps, periods: RetentionPeriods, now: Instant, batch = DEFAULT_PRUNE_BATCH): Promise<PruneReport> {
@@ -65,29 +65,26 @@ function emptyRuns(): PrunedRuns {
 }
 
 /**
- * Expired runs, a batch at a time. A run's artifact bytes are deleted before its rows; a run whose
- * bytes cannot be deleted keeps its rows for the next pass. Stops when a batch makes no progress,
- * so a run that keeps failing cannot spin the loop.
+ * Expired runs, a batch at a time. The store deletes the rows of the runs that are still expired
+ * under lock; only then, and only for the artifacts of those runs, do the bytes go (a run the
+ * re-check keeps keeps its files). A file that cannot be deleted is logged and left behind; the
+ * rows stay deleted. Stops when a batch deletes nothing, so it cannot spin.
  */
 async function pruneRuns(deps: RetentionDeps, before: Instant, now: Instant, batch: number): Promise<PrunedRuns> {
   const total = emptyRuns();
   for (;;) {
     const expired = await deps.store.retention.expiredRuns(before, now, batch);
     if (expired.length === 0) break;
-    const failed = new Set<string>();
-    for (const artifact of await deps.store.artifacts.ofRuns(expired.map((r) => r.id))) {
-      if (failed.has(artifact.runId)) continue;
+    const deleted = await deps.store.retention.deleteRuns(expired.map((r) => r.id), before, now);
+    for (const key of Object.keys(total) as Array<keyof PrunedRuns>) total[key] += deleted.counts[key];
+    for (const key of deleted.artifactKeys) {
       try {
-        await deps.artifacts.delete(artifact.storageKey);
+        await deps.artifacts.delete(key);
       } catch (error) {
-        failed.add(artifact.runId);
-        deps.log?.warn({ err: error, key: artifact.storageKey, runId: artifact.runId }, 'could not delete an expired run\'s artifact; the run is kept until the next pass');
+        deps.log?.warn({ err: error, key }, "could not delete a pruned run's artifact file; its row is gone, the file is left behind");
       }
     }
-    const ids = expired.map((r) => r.id).filter((id) => !failed.has(id));
-    const pass = await deps.store.retention.deleteRuns(ids, before, now);
-    for (const key of Object.keys(total) as Array<keyof PrunedRuns>) total[key] += pass[key];
-    if (pass.runs === 0 || expired.length < batch) break;
+    if (deleted.counts.runs === 0 || expired.length < batch) break;
   }
   return total;
 }

@@ -358,6 +358,16 @@ export interface DeliveryRepo {
   /** Makes a dead (or delivered) delivery pending again, due now. */
   redeliver(orgId: string, id: string, now: Instant): Promise<Delivery | null>;
   /**
+   * One batch of a range redelivery: picks up to `limit` ids of the organisation's deliveries
+   * with one of `status` (never pending) created in [from, to), newest first, and makes them
+   * pending again, due `now`, in one statement. `matched` is how many were picked; `ids` those
+   * it actually changed (one another writer moved meanwhile is left alone), in picking order.
+   */
+  redeliverBatch(
+    filter: { orgId: string; status: ReadonlyArray<Exclude<DeliveryStatus, 'pending'>>; from: Instant; to: Instant; destinationId?: string; limit: number },
+    now: Instant,
+  ): Promise<{ matched: number; ids: string[] }>;
+  /**
    * Across organisations: when the earliest pending delivery to one of `destinationIds` becomes
    * claimable (its due time, or its lease's end while a relay holds it); null when none is pending.
    */
@@ -478,6 +488,13 @@ export interface PrunedRuns {
   deliveryAttempts: number;
 }
 
+/** What `deleteRuns` actually deleted: counts, the runs, and the storage keys of their artifacts (whose bytes the caller deletes). */
+export interface DeletedRuns {
+  counts: PrunedRuns;
+  runIds: string[];
+  artifactKeys: string[];
+}
+
 /**
  * History pruning (docs/storage.md#retention), across organisations, in bounded batches so a
  * large prune never holds the database for long. A run is expired when it is terminal and
@@ -494,9 +511,10 @@ export interface RetentionRepo {
   /**
    * In one transaction: deletes those of `ids` that are still expired (the rules are checked
    * again under lock) with their attempts, events, artifact rows, delivered or dead deliveries
-   * and delivery attempts. Pending deliveries are never deleted. Artifact bytes are the caller's.
+   * and delivery attempts. Pending deliveries are never deleted. Artifact bytes are the caller's:
+   * it deletes those of the returned keys only, after this has committed.
    */
-  deleteRuns(ids: readonly string[], before: Instant, now: Instant): Promise<PrunedRuns>;
+  deleteRuns(ids: readonly string[], before: Instant, now: Instant): Promise<DeletedRuns>;
   /** In one transaction: up to `limit` delivered or dead deliveries whose last attempt was before `before`, with their attempt log. */
   deleteDeliveries(before: Instant, limit: number): Promise<{ deliveries: number; attempts: number }>;
   /** Up to `limit` idempotency keys whose window has closed by `now`. */

@@ -1,4 +1,5 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
+import { saveArtifact } from '../../src/runtime/artifacts.js';
 import { describeContract } from '../store/backends.js';
 import { csrfOf, dashboardHarness, seedArtifacts, seedRun, seedScheduleRow, T0, type DashboardHarness } from './harness.js';
 
@@ -173,6 +174,31 @@ describeContract('dashboard routes', (backend) => {
     ]);
     expect((await h.get('/dashboard/?filter=broken', cookie)).statusCode).toBe(400);
     expect((await h.get('/dashboard/?page=9', cookie)).statusCode).toBe(404);
+  });
+
+  it('artifacts are streamed from their files (never read whole through get); only images show inline, unsafe types download as octet-stream', async () => {
+    h = await dashboardHarness(backend());
+    await seedScheduleRow(h.store, 'acme', 's1');
+    const run = await seedRun(h.store, 'acme', 's1', T0, 'failed', { error: STEP_ERROR });
+    await seedArtifacts(h, run);
+    const large = Buffer.alloc(4 * 1024 * 1024, 'x');
+    await saveArtifact({ store: h.store, artifacts: h.artifacts }, { orgId: run.orgId, runId: run.id, attempt: 1 }, { name: 'page.html', kind: 'download', contentType: 'text/html', body: large }, T0);
+    const get = vi.spyOn(h.artifacts, 'get');
+    const cookie = await h.login(h.keys.viewer);
+    const png = await h.get(`/dashboard/runs/${run.id}/artifacts/1/final.png`, cookie);
+    expect(png.statusCode).toBe(200);
+    expect(png.headers).toMatchObject({ 'content-type': 'image/png', 'content-disposition': 'inline; filename="final.png"', 'content-length': '4', 'cache-control': 'private, no-store' });
+    const html = await h.get(`/dashboard/runs/${run.id}/artifacts/1/page.html`, cookie);
+    expect(html.statusCode).toBe(200);
+    expect(html.headers).toMatchObject({ 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="page.html"', 'content-length': String(large.length), 'x-content-type-options': 'nosniff' });
+    expect(html.rawPayload.equals(large)).toBe(true);
+    expect(get).not.toHaveBeenCalled();
+    // Bytes pruned from under their row: a clear 404.
+    const artifact = await h.store.artifacts.get(run.orgId, run.id, 1, 'page.html');
+    await h.artifacts.delete(artifact!.storageKey);
+    const gone = await h.get(`/dashboard/runs/${run.id}/artifacts/1/page.html`, cookie);
+    expect(gone.statusCode).toBe(404);
+    expect(gone.body).toMatch(/the bytes of page\.html are gone/);
   });
 
   it('a run page shows the failing step and a replay link that works without the cookie, until it expires', async () => {

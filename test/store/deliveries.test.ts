@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { redeliverRange } from '../../src/delivery/outbox.js';
 import { ConflictError } from '../../src/store/store.js';
 import type { NewDelivery, Store } from '../../src/store/store.js';
 import { describeContract } from './backends.js';
@@ -210,6 +211,43 @@ describeContract('deliveries', (backend) => {
     // A delivered one can be sent again too.
     const resend = await store.deliveries.redeliver('o1', 'd1', T0 + 3000);
     expect(resend).toMatchObject({ status: 'pending', deliveredAt: null, nextAttemptAt: T0 + 3000 });
+  });
+
+  /** `n` dead deliveries d00.., created a millisecond apart (d00 oldest), plus one pending and one of another org. */
+  async function deadLetters(store: Store, n: number): Promise<string[]> {
+    await setup(store);
+    const ids = Array.from({ length: n }, (_, i) => `d${String(i).padStart(2, '0')}`);
+    for (const [i, id] of ids.entries()) {
+      await store.deliveries.enqueue([delivery(id)], T0 + i);
+      await store.deliveries.record({ id, attempt: 1, statusCode: 400, error: 'HTTP 400', latencyMs: 5, outcome: 'dead' }, T0 + 100);
+    }
+    await store.deliveries.enqueue([delivery('still-pending'), delivery('theirs', { orgId: 'o2' })], T0);
+    return ids;
+  }
+  const RANGE = { orgId: 'o1', from: T0, to: T0 + 1000, status: ['dead'] as const };
+
+  it('range redelivery works in set-based batches, newest first, up to the limit, and says when more match', async () => {
+    const store = await backend().open();
+    const ids = await deadLetters(store, 7);
+    const newestFirst = [...ids].reverse();
+    expect(await redeliverRange(store, { ...RANGE, limit: 5 }, T0 + 2000, 2)).toEqual({ ids: newestFirst.slice(0, 5), more: true });
+    for (const id of newestFirst.slice(0, 5)) expect(await store.deliveries.get('o1', id)).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 2000, attempts: 1 });
+    expect((await store.deliveries.get('o1', 'd01'))?.status).toBe('dead');
+    expect(await redeliverRange(store, { ...RANGE, limit: 5 }, T0 + 3000, 2)).toEqual({ ids: ['d01', 'd00'], more: false });
+    expect(await redeliverRange(store, { ...RANGE, limit: 5 }, T0 + 4000, 2)).toEqual({ ids: [], more: false });
+    expect((await store.deliveries.get('o2', 'theirs'))?.status).toBe('pending');
+    // A status nothing has changes nothing.
+    expect(await store.deliveries.redeliverBatch({ ...RANGE, status: ['delivered'], limit: 10 }, T0)).toEqual({ matched: 0, ids: [] });
+  });
+
+  it('two peers redelivering the same range at once report disjoint ids: only deliveries each actually changed', async () => {
+    const b = backend();
+    const one = await b.open();
+    const two = await b.openPeer();
+    const ids = await deadLetters(one, 40);
+    const [a, c] = await Promise.all([redeliverRange(one, { ...RANGE, limit: 100 }, T0 + 2000, 3), redeliverRange(two, { ...RANGE, limit: 100 }, T0 + 2000, 3)]);
+    expect([...a.ids, ...c.ids].sort()).toEqual(ids);
+    for (const id of ids) expect((await one.deliveries.get('o1', id))?.status).toBe('pending');
   });
 
   it('two peers claiming the same 100 due deliveries concurrently get disjoint sets', async () => {

@@ -158,20 +158,56 @@ describeContract('retention', (backend) => {
     expect(await exists(store, run)).toBe(false);
   });
 
-  it('deleteRuns checks the rules again: a delivery redelivered after expiredRuns keeps its run', async () => {
+  it('deleteRuns checks the rules again: a delivery redelivered after expiredRuns keeps its run; it returns only what it deleted', async () => {
     const { store, clock } = await seeded();
     const a = await finishedRun(store, clock, {});
     const b = await finishedRun(store, clock, {});
+    const bTrace = await saveArtifact({ store, artifacts: files }, { orgId: 'o1', runId: b.id, attempt: 1 }, { name: 'trace.zip', kind: 'trace', contentType: 'application/zip', body: Buffer.from('b') }, clock.now());
+    await saveArtifact({ store, artifacts: files }, { orgId: 'o1', runId: a.id, attempt: 1 }, { name: 'trace.zip', kind: 'trace', contentType: 'application/zip', body: Buffer.from('a') }, clock.now());
     await deliveryOf(store, a.id, 'd-a', 'dead', clock.now());
     await clock.advance(40 * DAY);
     const before = clock.now() - 30 * DAY;
     const expired = await store.retention.expiredRuns(before, clock.now(), 10);
     expect(expired.map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
     await store.deliveries.redeliver('o1', 'd-a', clock.now());
-    expect(await store.retention.deleteRuns([a.id, b.id], before, clock.now())).toMatchObject({ runs: 1, deliveries: 0 });
+    const deleted = await store.retention.deleteRuns([a.id, b.id], before, clock.now());
+    expect(deleted.counts).toMatchObject({ runs: 1, deliveries: 0, artifacts: 1 });
+    expect(deleted.runIds).toEqual([b.id]);
+    expect(deleted.artifactKeys).toEqual([bTrace.storageKey]);
     expect(await exists(store, a)).toBe(true);
     expect((await store.deliveries.get('o1', 'd-a'))?.status).toBe('pending');
     expect(await exists(store, b)).toBe(false);
+  });
+
+  it("pruning deletes artifact files only of the runs it deleted: a run redelivered during the pass keeps its rows and bytes", async () => {
+    const { store, clock } = await seeded();
+    const kept = await finishedRun(store, clock, {});
+    const pruned = await finishedRun(store, clock, {});
+    const keptTrace = await saveArtifact({ store, artifacts: files }, { orgId: 'o1', runId: kept.id, attempt: 1 }, { name: 'trace.zip', kind: 'trace', contentType: 'application/zip', body: Buffer.from('kept bytes') }, clock.now());
+    const prunedTrace = await saveArtifact({ store, artifacts: files }, { orgId: 'o1', runId: pruned.id, attempt: 1 }, { name: 'trace.zip', kind: 'trace', contentType: 'application/zip', body: Buffer.from('pruned bytes') }, clock.now());
+    await deliveryOf(store, kept.id, 'd-kept', 'dead', clock.now());
+    await clock.advance(40 * DAY);
+    // A redelivery lands between the pass finding the expired runs and deleting them.
+    const retention = store.retention;
+    const racing: Store = Object.assign(Object.create(store) as Store, {
+      retention: {
+        expiredRuns: async (...args: Parameters<typeof retention.expiredRuns>) => {
+          const found = await retention.expiredRuns(...args);
+          await store.deliveries.redeliver('o1', 'd-kept', clock.now());
+          return found;
+        },
+        deleteRuns: retention.deleteRuns.bind(retention),
+        deleteDeliveries: retention.deleteDeliveries.bind(retention),
+        deleteExpiredIdempotencyKeys: retention.deleteExpiredIdempotencyKeys.bind(retention),
+      },
+    });
+    const report = await pruneHistory({ store: racing, artifacts: files }, RUNS_30D, clock.now());
+    expect(report.runs).toMatchObject({ runs: 1, artifacts: 1 });
+    expect(await exists(store, kept)).toBe(true);
+    expect((await store.artifacts.list('o1', kept.id)).map((x) => x.id)).toEqual([keptTrace.id]);
+    expect((await files.get(keptTrace.storageKey))?.toString()).toBe('kept bytes');
+    expect(await exists(store, pruned)).toBe(false);
+    expect(existsSync(files.localPath(prunedTrace.storageKey))).toBe(false);
   });
 
   it('prunes in bounded batches until nothing expired is left', async () => {

@@ -2,7 +2,7 @@ import type { Queryable, Row, SqlValue } from '../db.js';
 import { ConflictError } from '../store.js';
 import type { DeliveryRepo, DeliveryResult, NewDelivery } from '../store.js';
 import type { Delivery, DeliveryAttempt, DeliveryStatus, Instant } from '../types.js';
-import { Filters, forUpdate, fromJson, inTransaction, num, numOrNull, placeholders, strOrNull, toJson } from './util.js';
+import { Filters, forUpdate, fromJson, inTransaction, num, numOrNull, placeholders, str, strOrNull, toJson } from './util.js';
 
 const DEFAULT_LIST_LIMIT = 100;
 /** Rows per INSERT: 10 parameters each, well below SQLite's and PostgreSQL's parameter limits. */
@@ -215,6 +215,33 @@ export class SqlDeliveryRepo implements DeliveryRepo {
       [now, orgId, id],
     );
     return rows[0] ? toDelivery(rows[0]) : this.get(orgId, id);
+  }
+
+  async redeliverBatch(
+    filter: { orgId: string; status: ReadonlyArray<Exclude<DeliveryStatus, 'pending'>>; from: Instant; to: Instant; destinationId?: string; limit: number },
+    now: Instant,
+  ): Promise<{ matched: number; ids: string[] }> {
+    const where = new Filters()
+      .where('org_id = ?', filter.orgId)
+      .in('status', filter.status)
+      .where('destination_id = ?', filter.destinationId)
+      .where('created_at >= ?', filter.from)
+      .where('created_at < ?', filter.to);
+    if (where.matchesNothing) return { matched: 0, ids: [] };
+    const picked = (
+      await this.db.query(`SELECT id FROM deliveries WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`, [...where.params, filter.limit])
+    ).map((row) => str(row.id));
+    if (picked.length === 0) return { matched: 0, ids: [] };
+    // The status is checked again: a delivery the relay or another redelivery moved since is not counted.
+    const changed = await this.db.query(
+      `UPDATE deliveries
+       SET status = 'pending', next_attempt_at = ?, lease_expires_at = NULL, delivered_at = NULL
+       WHERE org_id = ? AND id IN (${placeholders(picked.length)}) AND status IN (${placeholders(filter.status.length)})
+       RETURNING id`,
+      [now, filter.orgId, ...picked, ...filter.status],
+    );
+    const changedIds = new Set(changed.map((row) => str(row.id)));
+    return { matched: picked.length, ids: picked.filter((id) => changedIds.has(id)) };
   }
 
   async nextDueAt(destinationIds: readonly string[]): Promise<Instant | null> {

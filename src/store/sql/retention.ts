@@ -1,5 +1,5 @@
 import type { Queryable, SqlValue } from '../db.js';
-import type { PrunedRuns, RetentionRepo } from '../store.js';
+import type { DeletedRuns, RetentionRepo } from '../store.js';
 import { TERMINAL_RUN_STATUSES, type Instant } from '../types.js';
 import { forUpdate, inTransaction, jsonText, placeholders, str } from './util.js';
 
@@ -44,8 +44,8 @@ export class SqlRetentionRepo implements RetentionRepo {
     return rows.map((row) => ({ id: str(row.id), orgId: str(row.org_id) }));
   }
 
-  async deleteRuns(ids: readonly string[], before: Instant, now: Instant): Promise<PrunedRuns> {
-    const none: PrunedRuns = { runs: 0, attempts: 0, events: 0, artifacts: 0, deliveries: 0, deliveryAttempts: 0 };
+  async deleteRuns(ids: readonly string[], before: Instant, now: Instant): Promise<DeletedRuns> {
+    const none: DeletedRuns = { counts: { runs: 0, attempts: 0, events: 0, artifacts: 0, deliveries: 0, deliveryAttempts: 0 }, runIds: [], artifactKeys: [] };
     if (ids.length === 0) return none;
     return inTransaction(this.db, async (tx) => {
       // Checked again under lock: a delivery may have been redelivered since expiredRuns.
@@ -61,11 +61,15 @@ export class SqlRetentionRepo implements RetentionRepo {
       if (tx.dialect === 'postgres') await tx.query(`${settled}${forUpdate(tx)}`, gone);
       const deliveryAttempts = await tx.execute(`DELETE FROM delivery_attempts WHERE delivery_id IN (${settled})`, gone);
       const deliveries = await tx.execute(`DELETE FROM deliveries WHERE run_id ${inGone} AND status <> 'pending'`, gone);
-      const artifacts = await tx.execute(`DELETE FROM artifacts WHERE run_id ${inGone}`, gone);
+      const artifactRows = await tx.query(`DELETE FROM artifacts WHERE run_id ${inGone} RETURNING storage_key`, gone);
       const events = await tx.execute(`DELETE FROM run_events WHERE run_id ${inGone}`, gone);
       const attempts = await tx.execute(`DELETE FROM attempts WHERE run_id ${inGone}`, gone);
       const runs = await tx.execute(`DELETE FROM runs WHERE id ${inGone}`, gone);
-      return { runs, attempts, events, artifacts, deliveries, deliveryAttempts };
+      return {
+        counts: { runs, attempts, events, artifacts: artifactRows.length, deliveries, deliveryAttempts },
+        runIds: gone,
+        artifactKeys: artifactRows.map((row) => str(row.storage_key)),
+      };
     });
   }
 
