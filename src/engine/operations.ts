@@ -4,6 +4,7 @@ import { occurrencesBetween, parseSpec, periodOf } from '../spec/index.js';
 import { newId } from '../store/ids.js';
 import { NotFoundError, type NewRun, type Store } from '../store/store.js';
 import type { OverlapPolicy, Run } from '../store/types.js';
+import { traceQueuedRuns } from '../telemetry/spans.js';
 
 /** A key given to a trigger returns the same run for this long (then it may be reused). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -61,8 +62,10 @@ export async function triggerRun(store: Store, request: TriggerRequest, now: num
     if ('cancel' in decision) {
       for (const id of decision.cancel) await tx.runs.cancel(schedule.orgId, id, 'overlap policy cancel_other: superseded by a manual trigger', now);
     }
-    if (request.idempotencyKey) return { run: (await tx.runs.get(schedule.orgId, run.id!))!, created: true };
-    return { run: await tx.runs.create(run, now), created: true };
+    const created = request.idempotencyKey ? (await tx.runs.get(schedule.orgId, run.id!))! : await tx.runs.create(run, now);
+    // The attempt continues the trace of whoever triggered it (an API request's span).
+    if (created.status === 'queued') await traceQueuedRuns(tx, [created], now);
+    return { run: created, created: true };
   });
 }
 
@@ -126,6 +129,7 @@ export async function backfill(store: Store, request: BackfillRequest, now: numb
         ),
       );
     }
+    await traceQueuedRuns(tx, runs, now);
     return { backfillId, occurrences: nominals, runs };
   });
 }

@@ -10,7 +10,7 @@ import { newId } from '../store/ids.js';
 import type { NewRun, Store } from '../store/store.js';
 import type { Instant, Schedule } from '../store/types.js';
 import type { SchedulerMetrics } from '../telemetry/metrics.js';
-import { inSpan, recordRunTrace, runAttributes, SpanKind, tracingActive } from '../telemetry/spans.js';
+import { inSpan, traceQueuedRuns, tracingActive } from '../telemetry/spans.js';
 
 export interface SchedulerOptions {
   store: Store;
@@ -263,10 +263,8 @@ export class Scheduler {
       if (!fired) throw new CursorMoved();
       // Each queued run's span is the parent of its attempts and deliveries, wherever they run.
       if (tracingActive()) {
-        for (const run of runs.filter((r) => r.status === 'queued')) {
-          const attributes = { ...runAttributes({ ...run, id: run.id!, scheduleId: schedule.id }), status: 'queued' };
-          await inSpan('agentcron.run', { kind: SpanKind.PRODUCER, attributes }, () => recordRunTrace(tx, run.id!, now));
-        }
+        const queuedRuns = runs.filter((r) => r.status === 'queued').map((r) => ({ ...r, id: r.id!, scheduleId: schedule.id }));
+        await traceQueuedRuns(tx, queuedRuns, now);
       }
       if (runs.length > 0) {
         this.log.info({ scheduleId: schedule.id, queued, skipped, missed: missed.length, nextCursor }, 'schedule fired');

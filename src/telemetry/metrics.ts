@@ -23,12 +23,15 @@ export interface SchedulerMetrics {
   tickFinished(seconds: number, recorded: { skipped: number; missed: number }): void;
 }
 
-export interface WorkerMetrics {
+export interface RunMetrics {
+  /** A run became terminal in a transaction that committed. */
+  runFinished(run: Run): void;
+}
+
+export interface WorkerMetrics extends RunMetrics {
   /** A claimed attempt began; the first attempt of a scheduled run gives its start lateness. */
   attemptStarted(run: Run, attempt: number, startedAt: number): void;
   attemptFinished(outcome: AttemptOutcomeLabel): void;
-  /** A run became terminal in a transaction that committed. */
-  runFinished(run: Run): void;
 }
 
 export interface RelayMetrics {

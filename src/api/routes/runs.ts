@@ -60,8 +60,12 @@ export function runRoutes(router: ApiRouter, ctx: ApiContext): void {
   router.route('cancelRun', async ({ params, body }, { caller }) => {
     const run = await runOf(store, caller, params.id);
     if (TERMINAL_RUN_STATUSES.includes(run.status)) throw problem(409, 'conflict', 'Conflict', `run ${run.id} has already finished (${run.status})`);
-    const cancelled = await store.runs.cancel(caller.orgId, run.id, body.reason ?? `cancelled over the API by key ${caller.keyId}`, clock.now());
+    const now = clock.now();
+    const cancelled = await store.runs.cancel(caller.orgId, run.id, body.reason ?? `cancelled over the API by key ${caller.keyId}`, now);
     if (!cancelled) throw notFound('run', params.id);
+    // Counted here only: the worker never finishes a cancelled run (its attempt is fenced out).
+    // A run that finished, or was cancelled by someone else, since it was read is returned as is.
+    if (cancelled.status === 'cancelled' && cancelled.finishedAt === now) ctx.metrics?.runFinished(cancelled);
     return runView(cancelled);
   });
 
