@@ -4,7 +4,7 @@
  * makes the span its child, so a caller's trace reaches the runs its request created (and their
  * attempts and deliveries, through the run's `trace` event). Nothing is hooked while tracing is off.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordError, tracer, tracingActive } from './spans.js';
 
@@ -13,7 +13,6 @@ const UNTRACED_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/m
 
 interface RequestSpan {
   span: Span;
-  context: Context;
   /** The error the request failed with, recorded once its status says it was the server's fault. */
   error?: unknown;
 }
@@ -43,17 +42,10 @@ export function traceRequests(app: FastifyInstance): void {
       },
       parent,
     );
-    const active = trace.setSpan(parent, span);
-    spans.set(request, { span, context: active });
-    context.with(active, done);
-  });
-
-  // The body is parsed in the socket's callbacks, outside the context set above: the handler runs
-  // synchronously from this hook's `done`, so setting it again here makes the span its parent.
-  app.addHook('preHandler', (request, _reply, done) => {
-    const entry = spans.get(request);
-    if (entry === undefined) return done();
-    context.with(entry.context, done);
+    spans.set(request, { span });
+    // Everything after this hook (authentication, the handler, the runs it creates) continues in
+    // this context: the handler runs in the async continuation of the hooks it started.
+    context.with(trace.setSpan(parent, span), done);
   });
 
   app.addHook('onError', (request, _reply, error, done) => {
