@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, afterAll, expect, it } from 'vitest';
+import { beforeAll, afterAll, expect, it } from 'vitest';
 import { apiHarness } from '../api/harness.js';
 import { FakeClock } from '../../src/clock.js';
 import { createDeliveryPipeline } from '../../src/delivery/pipeline.js';
@@ -10,14 +10,13 @@ import { StepsRunner } from '../../src/runtime/steps-runner.js';
 import type { Store } from '../../src/store/store.js';
 import type { Json } from '../../src/store/types.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { startTracing, tracesEndpoint, type Tracing } from '../../src/telemetry/tracing.js';
+import { startTracing, tracesEndpoint } from '../../src/telemetry/tracing.js';
 import { destinationConfig } from '../delivery/pipeline-harness.js';
 import { secret } from '../delivery/fixtures.js';
-import { Receiver } from '../delivery/receiver.js';
 import { MIN, SEC, T0, useTarget } from '../engine/harness.js';
 import { capturingLogger, describeBrowser, PageServer } from '../runtime/browser-harness.js';
 import { describeContract } from '../store/backends.js';
-import { otlpReceiver, receivedSpans, type OtlpSpan } from './otlp.js';
+import { receivedSpans, useTracing, type OtlpSpan } from './otlp.js';
 
 const ORG = 'default';
 
@@ -49,19 +48,7 @@ describeBrowser('tracing', () => {
   });
 
   describeContract('spans', (backend) => {
-    let tracing: Tracing | null = null;
-    const receivers: Receiver[] = [];
-    afterEach(async () => {
-      await tracing?.shutdown();
-      tracing = null;
-      for (const r of receivers.splice(0)) await r.stop();
-    });
-
-    async function started(): Promise<Receiver> {
-      const receiver = await otlpReceiver();
-      receivers.push(receiver);
-      return receiver;
-    }
+    const traced = useTracing();
 
     async function seed(store: Store) {
       await store.orgs.create({ id: ORG, name: ORG }, T0);
@@ -75,9 +62,9 @@ describeBrowser('tracing', () => {
     }
 
     it('tick → fire → run → attempt → step and run → delivery, with attributes, errors and trace ids in logs', async () => {
-      const otlp = await started();
-      const hook = await started();
-      tracing = await startTracing({ otlpUrl: otlp.url, env: {} });
+      const otlp = await traced.receiver();
+      const hook = await traced.receiver();
+      const tracing = await traced.start(otlp);
       const store = await backend().open();
       await seed(store);
       const clock = new FakeClock(T0);
@@ -95,7 +82,7 @@ describeBrowser('tracing', () => {
       const manual = await store.runs.create({ orgId: ORG, templateId: 'shop-ok', templateVersion: 1, params: { base: site.url }, nominalTime: clock.now(), trigger: 'manual' }, clock.now());
       await engine.worker.poll();
       await engine.worker.idle();
-      await tracing!.flush();
+      await tracing.flush();
 
       const spans = receivedSpans(otlp);
       const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -166,21 +153,13 @@ describeBrowser('tracing', () => {
  */
 describeContract('API request spans', (backend) => {
   const web = useTarget();
-  let tracing: Tracing | null = null;
-  const receivers: Receiver[] = [];
-  afterEach(async () => {
-    await tracing?.shutdown();
-    tracing = null;
-    for (const r of receivers.splice(0)) await r.stop();
-  });
+  const traced = useTracing();
 
   it('trigger with a traceparent: http span under the caller\'s, then run → attempt → delivery in that trace; backfill runs too; a 4xx is not an error', async () => {
-    const otlp = await otlpReceiver();
-    const hook = new Receiver();
-    await hook.start();
-    receivers.push(otlp, hook);
+    const otlp = await traced.receiver();
+    const hook = await traced.receiver();
     web.target.handler = (_req, res) => res.end('ok');
-    tracing = await startTracing({ otlpUrl: otlp.url, env: {} });
+    const tracing = await traced.start(otlp);
     const h = await apiHarness(backend());
     const logger = silentLogger();
     const pipeline = createDeliveryPipeline({ store: h.store, clock: h.clock, logger, destinations: [destinationConfig({ id: 'hook', type: 'webhook', url: hook.url, secret: secret(5) })] });
@@ -213,7 +192,7 @@ describeContract('API request spans', (backend) => {
     expect((await h.call(null, 'GET', '/healthz')).statusCode).toBe(200);
     await runAll();
     await runAll();
-    await tracing!.flush();
+    await tracing.flush();
     await h.app.close();
 
     const spans = receivedSpans(otlp);
@@ -258,13 +237,12 @@ describeContract('API request spans', (backend) => {
   });
 
   it('a request that fails on the server is an error span with its exception', async () => {
-    const otlp = await otlpReceiver();
-    receivers.push(otlp);
-    tracing = await startTracing({ otlpUrl: otlp.url, env: {} });
+    const otlp = await traced.receiver();
+    const tracing = await traced.start(otlp);
     const h = await apiHarness(backend());
     await h.store.close();
     expect((await h.call(h.keys.admin, 'GET', '/v1/schedules')).statusCode).toBe(500);
-    await tracing!.flush();
+    await tracing.flush();
     await h.app.close();
     const [span] = receivedSpans(otlp).filter((s) => s.name === 'agentcron.http GET /v1/schedules');
     expect(span!.attributes).toMatchObject({ 'http.response.status_code': 500, 'error.type': '500' });
