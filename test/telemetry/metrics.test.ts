@@ -56,9 +56,10 @@ describeContract('metrics', (backend) => {
       await engine.worker.idle();
       while ((await pipeline.relay.pump()) > 0) await pipeline.relay.idle();
     };
-    const cancel = (runId: string, key: string) =>
-      fetch(`http://127.0.0.1:${address.port}/v1/runs/${runId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' });
-    return { clock, engine, scrape, runDue, cancel };
+    const post = (path: string, key: string, body: object = {}) =>
+      fetch(`http://127.0.0.1:${address.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const cancel = (runId: string, key: string) => post(`/v1/runs/${runId}/cancel`, key);
+    return { clock, engine, scrape, runDue, post, cancel };
   }
 
   it('counts runs, attempts, lateness, deliveries and ticks, and reads queue depth and open incidents from the store', async () => {
@@ -183,6 +184,27 @@ describeContract('metrics', (backend) => {
     expect(m.value('agentcron_attempts_total', { outcome: 'lease_lost' })).toBe(1);
     expect(m.value('agentcron_runs_finished_total', { status: 'cancelled', trigger: 'schedule' })).toBe(2);
     expect((await store.runs.get(ORG, running.id))!.status).toBe('cancelled');
+  });
+
+  it('runs superseded by overlap policy cancel_other count as cancelled, by the scheduler and by an API trigger', async () => {
+    const store = await backend().open();
+    await seedPriceCheck(store, T0);
+    await createPriceSchedule(store, 'latest', `${web.url}/latest`, T0 + 10 * SEC, { overlap: 'cancel_other' }, '10s');
+    const { key } = await createApiKey(store, { orgId: ORG, name: 'ops', role: 'operator' }, T0);
+    const { clock, engine, scrape, post } = await node(store);
+
+    // Nothing claims the runs: each occurrence cancels the queued one before it.
+    await clock.advanceTo(T0 + 10 * SEC);
+    await engine.scheduler.tick();
+    await clock.advanceTo(T0 + 20 * SEC);
+    await engine.scheduler.tick();
+    let m = await scrape();
+    expect(m.value('agentcron_runs_finished_total', { status: 'cancelled', trigger: 'schedule' })).toBe(1);
+
+    expect((await post('/v1/schedules/latest/trigger', key)).status).toBe(201);
+    m = await scrape();
+    expect(m.value('agentcron_runs_finished_total', { status: 'cancelled', trigger: 'schedule' })).toBe(2);
+    expect((await store.runs.list({ orgId: ORG, scheduleId: 'latest' })).runs.map((r) => `${r.trigger}:${r.status}`).sort()).toEqual(['api:queued', 'schedule:cancelled', 'schedule:cancelled']);
   });
 
   it('the API has no /metrics unless given a registry, and /metrics needs no API key', async () => {

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { cancelledAt } from '../../engine/operations.js';
 import type { Store } from '../../store/store.js';
 import { TERMINAL_RUN_STATUSES, type Run } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
@@ -64,8 +65,7 @@ export function runRoutes(router: ApiRouter, ctx: ApiContext): void {
     const cancelled = await store.runs.cancel(caller.orgId, run.id, body.reason ?? `cancelled over the API by key ${caller.keyId}`, now);
     if (!cancelled) throw notFound('run', params.id);
     // Counted here only: the worker never finishes a cancelled run (its attempt is fenced out).
-    // A run that finished, or was cancelled by someone else, since it was read is returned as is.
-    if (cancelled.status === 'cancelled' && cancelled.finishedAt === now) ctx.metrics?.runFinished(cancelled);
+    if (cancelledAt(cancelled, now)) ctx.metrics?.runFinished(cancelled);
     return runView(cancelled);
   });
 
