@@ -3,6 +3,7 @@ import type { SecretBox } from '../config/secrets.js';
 import type { ArtifactStore } from '../runtime/artifacts.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
+import type { RunMetrics } from '../telemetry/metrics.js';
 
 /** What route modules work with. */
 export interface ApiContext {
@@ -14,4 +15,6 @@ export interface ApiContext {
   secretBox: SecretBox | null;
   /** Where artifact bytes are kept; null when this node has none (artifact downloads answer 503). */
   artifacts: ArtifactStore | null;
+  /** Told about runs the API made terminal (cancels); null when this node keeps no metrics. */
+  metrics: RunMetrics | null;
 }

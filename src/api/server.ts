@@ -11,6 +11,7 @@ import type { SecretBox } from '../config/secrets.js';
 import type { ArtifactStore } from '../runtime/artifacts.js';
 import type { TemplateRunner } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
+import { traceRequests } from '../telemetry/http-spans.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { authenticate } from './auth.js';
 import type { ApiContext } from './context.js';
@@ -89,7 +90,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     bodyLimit: 1_048_576,
     ...(options.trustProxy?.length ? { trustProxy: [...options.trustProxy] } : {}),
   });
-  const ctx: ApiContext = { store: options.store, clock: options.clock, runners: options.runners, secretBox: options.secretBox ?? null, artifacts: options.artifacts ?? null };
+  const ctx: ApiContext = { store: options.store, clock: options.clock, runners: options.runners, secretBox: options.secretBox ?? null, artifacts: options.artifacts ?? null, metrics: options.metrics ?? null };
 
   // An empty JSON body means "no options" (POST …/pause with Content-Type: application/json and nothing else).
   const jsonParser = app.getDefaultJsonParser('error', 'error');
@@ -105,6 +106,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     return sendProblem(reply, p);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`).problem));
+
+  // First, so a request's span covers its authentication and rate limiting too.
+  traceRequests(app);
 
   // Authentication before the rate limiter, so limits count per key rather than per address.
   app.addHook('onRequest', async (request) => {

@@ -4,11 +4,20 @@ import { occurrencesBetween, parseSpec, periodOf } from '../spec/index.js';
 import { newId } from '../store/ids.js';
 import { NotFoundError, type NewRun, type Store } from '../store/store.js';
 import type { OverlapPolicy, Run } from '../store/types.js';
+import { traceQueuedRuns } from '../telemetry/spans.js';
 
 /** A key given to a trigger returns the same run for this long (then it may be reused). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** Backfills larger than this must be split: one transaction should stay small. */
 export const MAX_BACKFILL_OCCURRENCES = 10_000;
+
+/**
+ * Whether `run`, as `runs.cancel(…, now)` returned it, was cancelled by that call: a run that
+ * had already finished (or was cancelled by someone else) is returned as it was.
+ */
+export function cancelledAt(run: Run | null, now: number): run is Run {
+  return run !== null && run.status === 'cancelled' && run.finishedAt === now;
+}
 
 export interface TriggerRequest {
   orgId: string;
@@ -23,9 +32,10 @@ export interface TriggerRequest {
 
 /**
  * Runs a schedule now. The overlap policy (or its override) still applies: a trigger that the
- * policy skips is recorded as a skipped run, so the caller sees why nothing ran.
+ * policy skips is recorded as a skipped run, so the caller sees why nothing ran; `cancelled`
+ * lists the runs `cancel_other` superseded (for the caller's metrics, once this committed).
  */
-export async function triggerRun(store: Store, request: TriggerRequest, now: number): Promise<{ run: Run; created: boolean }> {
+export async function triggerRun(store: Store, request: TriggerRequest, now: number): Promise<{ run: Run; created: boolean; cancelled: Run[] }> {
   return store.transaction(async (tx) => {
     const schedule = await tx.schedules.get(request.orgId, request.scheduleId);
     if (!schedule) throw new NotFoundError('schedule', request.scheduleId);
@@ -56,13 +66,19 @@ export async function triggerRun(store: Store, request: TriggerRequest, now: num
     };
     if (request.idempotencyKey) {
       const existing = await tx.runs.createIdempotent({ ...run, idempotencyKey: request.idempotencyKey }, IDEMPOTENCY_WINDOW_MS, now);
-      if (!existing.created) return existing;
+      if (!existing.created) return { ...existing, cancelled: [] };
     }
+    const cancelled: Run[] = [];
     if ('cancel' in decision) {
-      for (const id of decision.cancel) await tx.runs.cancel(schedule.orgId, id, 'overlap policy cancel_other: superseded by a manual trigger', now);
+      for (const id of decision.cancel) {
+        const after = await tx.runs.cancel(schedule.orgId, id, 'overlap policy cancel_other: superseded by a manual trigger', now);
+        if (cancelledAt(after, now)) cancelled.push(after);
+      }
     }
-    if (request.idempotencyKey) return { run: (await tx.runs.get(schedule.orgId, run.id!))!, created: true };
-    return { run: await tx.runs.create(run, now), created: true };
+    const created = request.idempotencyKey ? (await tx.runs.get(schedule.orgId, run.id!))! : await tx.runs.create(run, now);
+    // The attempt continues the trace of whoever triggered it (an API request's span).
+    if (created.status === 'queued') await traceQueuedRuns(tx, [created], now);
+    return { run: created, created: true, cancelled };
   });
 }
 
@@ -126,6 +142,7 @@ export async function backfill(store: Store, request: BackfillRequest, now: numb
         ),
       );
     }
+    await traceQueuedRuns(tx, runs, now);
     return { backfillId, occurrences: nominals, runs };
   });
 }

@@ -8,9 +8,10 @@ import { resolvePolicies, type ResolvedPolicies } from '../policy/schedule.js';
 import { jitteredTime, nextOccurrence, occurrencesBetween, parseSpec, periodOf, type Spec } from '../spec/index.js';
 import { newId } from '../store/ids.js';
 import type { NewRun, Store } from '../store/store.js';
-import type { Instant, Schedule } from '../store/types.js';
+import type { Instant, Run, Schedule } from '../store/types.js';
 import type { SchedulerMetrics } from '../telemetry/metrics.js';
-import { inSpan, recordRunTrace, runAttributes, SpanKind, tracingActive } from '../telemetry/spans.js';
+import { inSpan, traceQueuedRuns, tracingActive } from '../telemetry/spans.js';
+import { cancelledAt } from './operations.js';
 
 export interface SchedulerOptions {
   store: Store;
@@ -221,7 +222,7 @@ export class Scheduler {
     const toRun = plan.run.filter(() => (remaining === null ? true : remaining-- > 0));
     const exhausted = remaining !== null && remaining <= 0;
 
-    return this.store.transaction(async (tx) => {
+    const firing = this.store.transaction(async (tx) => {
       const template = await tx.templates.get(schedule.orgId, schedule.templateId, schedule.templateVersion ?? undefined);
       if (!template) throw new Error(`template ${schedule.templateId} (version ${schedule.templateVersion ?? 'latest'}) not found`);
       const active: ActiveRun[] = (await tx.runs.active(schedule.orgId, schedule.id)).map((r) => ({
@@ -231,6 +232,7 @@ export class Scheduler {
       const runs: NewRun[] = missed.map(({ nominal, reason }) => this.newRun(schedule, template.version, spec, policies, nominal, 'missed', reason));
       let queued = 0;
       let skipped = 0;
+      const cancelled: Run[] = [];
       for (const nominal of toRun) {
         const decision = decideOverlap(policies.overlap, active);
         if (decision.action === 'skip') {
@@ -239,7 +241,10 @@ export class Scheduler {
           continue;
         }
         if ('cancel' in decision) {
-          for (const id of decision.cancel) await tx.runs.cancel(schedule.orgId, id, `overlap policy cancel_other: superseded by the occurrence at ${new Date(nominal).toISOString()}`, now);
+          for (const id of decision.cancel) {
+            const after = await tx.runs.cancel(schedule.orgId, id, `overlap policy cancel_other: superseded by the occurrence at ${new Date(nominal).toISOString()}`, now);
+            if (cancelledAt(after, now)) cancelled.push(after);
+          }
           active.length = 0;
         }
         const run = this.newRun(schedule, template.version, spec, policies, nominal, 'queued', null);
@@ -263,19 +268,23 @@ export class Scheduler {
       if (!fired) throw new CursorMoved();
       // Each queued run's span is the parent of its attempts and deliveries, wherever they run.
       if (tracingActive()) {
-        for (const run of runs.filter((r) => r.status === 'queued')) {
-          const attributes = { ...runAttributes({ ...run, id: run.id!, scheduleId: schedule.id }), status: 'queued' };
-          await inSpan('agentcron.run', { kind: SpanKind.PRODUCER, attributes }, () => recordRunTrace(tx, run.id!, now));
-        }
+        const queuedRuns = runs.filter((r) => r.status === 'queued').map((r) => ({ ...r, id: r.id!, scheduleId: schedule.id }));
+        await traceQueuedRuns(tx, queuedRuns, now);
       }
       if (runs.length > 0) {
         this.log.info({ scheduleId: schedule.id, queued, skipped, missed: missed.length, nextCursor }, 'schedule fired');
       }
-      return { queued, skipped, missed: missed.length };
-    }).catch((error: unknown) => {
+      return { queued, skipped, missed: missed.length, cancelled };
+    });
+    try {
+      const fired = await firing;
+      // Counted once committed: a cursor moved by another scheduler rolls the cancels back.
+      for (const run of fired.cancelled) this.metrics?.runFinished(run);
+      return fired;
+    } catch (error) {
       if (error instanceof CursorMoved) return null;
       throw error;
-    });
+    }
   }
 
   private newRun(

@@ -18,17 +18,21 @@ export type AttemptOutcomeLabel = 'succeeded' | 'failed' | 'timed_out' | 'lease_
 /** Why the browser pool replaced a browser. */
 export type RecycleReason = 'max_sessions' | 'memory' | 'context_close_timeout' | 'crashed';
 
-export interface SchedulerMetrics {
+export interface RunMetrics {
+  /** A run became terminal in a transaction that committed. */
+  runFinished(run: Run): void;
+}
+
+/** Also told about runs an overlap policy `cancel_other` cancelled (after the tick's transaction). */
+export interface SchedulerMetrics extends RunMetrics {
   /** One tick that found work, with how long it took (seconds) and how many runs it recorded as skipped or missed. */
   tickFinished(seconds: number, recorded: { skipped: number; missed: number }): void;
 }
 
-export interface WorkerMetrics {
+export interface WorkerMetrics extends RunMetrics {
   /** A claimed attempt began; the first attempt of a scheduled run gives its start lateness. */
   attemptStarted(run: Run, attempt: number, startedAt: number): void;
   attemptFinished(outcome: AttemptOutcomeLabel): void;
-  /** A run became terminal in a transaction that committed. */
-  runFinished(run: Run): void;
 }
 
 export interface RelayMetrics {

@@ -7,8 +7,9 @@
  * of the run's span is kept as the run's first event (`trace`, holding a W3C `traceparent`):
  * its attempts and deliveries continue that trace as children. That needs no schema change and
  * costs one insert per queued run and one indexed read per attempt or delivery, only while
- * tracing is on. Runs created with tracing off (or by the API) get a new root per attempt,
- * carrying run.id, schedule.id and the nominal time as attributes.
+ * tracing is on. Runs created by the API continue the request's trace the same way. Runs created
+ * with tracing off get a new root per attempt, carrying run.id, schedule.id and the nominal time
+ * as attributes.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { packageVersion } from '../cli/version.js';
@@ -75,6 +76,18 @@ export async function recordRunTrace(tx: Store, runId: string, now: Instant): Pr
   if (traceparent !== null) await tx.events.append({ runId, type: TRACE_EVENT, data: { traceparent } }, now);
 }
 
+/**
+ * One `agentcron.run` span (producer) per queued run, child of the active span (a schedule's
+ * fire, an API request), remembered as the parent of the run's attempts and deliveries. Call it
+ * inside the transaction that inserts the runs; nothing happens while tracing is off.
+ */
+export async function traceQueuedRuns(tx: Store, runs: readonly RunIdentity[], now: Instant): Promise<void> {
+  if (!active) return;
+  for (const run of runs) {
+    await inSpan('agentcron.run', { kind: SpanKind.PRODUCER, attributes: { ...runAttributes(run), status: 'queued' } }, () => recordRunTrace(tx, run.id, now));
+  }
+}
+
 /** The context of the span that created the run, or the root context (a new trace) when there is none. */
 export async function runTraceContext(store: Store, runId: string | null): Promise<Context> {
   if (!active || runId === null) return ROOT_CONTEXT;
@@ -86,8 +99,18 @@ export async function runTraceContext(store: Store, runId: string | null): Promi
   return propagation.extract(ROOT_CONTEXT, { traceparent: data.traceparent });
 }
 
+/** What a run's spans say about it. */
+export interface RunIdentity {
+  id: string;
+  orgId: string;
+  scheduleId: string | null;
+  templateId: string;
+  nominalTime: Instant;
+  trigger: string;
+}
+
 /** Span attributes of a run (OpenTelemetry attribute names use dots; values never hold params or secrets). */
-export function runAttributes(run: { id: string; orgId: string; scheduleId: string | null; templateId: string; nominalTime: Instant; trigger: string }): Attributes {
+export function runAttributes(run: RunIdentity): Attributes {
   return {
     'run.id': run.id,
     'org.id': run.orgId,

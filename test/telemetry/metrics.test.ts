@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import { createApiKey } from '../../src/api/keys.js';
 import { buildApi } from '../../src/api/server.js';
 import { createDeliveryPipeline } from '../../src/delivery/pipeline.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -54,7 +56,10 @@ describeContract('metrics', (backend) => {
       await engine.worker.idle();
       while ((await pipeline.relay.pump()) > 0) await pipeline.relay.idle();
     };
-    return { clock, engine, scrape, runDue };
+    const post = (path: string, key: string, body: object = {}) =>
+      fetch(`http://127.0.0.1:${address.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const cancel = (runId: string, key: string) => post(`/v1/runs/${runId}/cancel`, key);
+    return { clock, engine, scrape, runDue, post, cancel };
   }
 
   it('counts runs, attempts, lateness, deliveries and ticks, and reads queue depth and open incidents from the store', async () => {
@@ -138,6 +143,68 @@ describeContract('metrics', (backend) => {
     m = await scrape();
     expect(m.value('agentcron_runs_finished_total', { status: 'missed', trigger: 'schedule' })).toBe(1);
     expect(m.value('agentcron_runs_queued')).toBe(0);
+  });
+
+  it('runs cancelled over the API count once as cancelled, queued or running; the worker that loses the cancelled attempt adds nothing', async () => {
+    const held: ServerResponse[] = [];
+    web.target.handler = (_req, res) => held.push(res);
+    const store = await backend().open();
+    await seedPriceCheck(store, T0);
+    await createPriceSchedule(store, 'slow', `${web.url}/slow`, T0 + 10 * SEC, { retry: { maxAttempts: 1 } }, '10s');
+    await createPriceSchedule(store, 'later', `${web.url}/later`, T0 + 20 * SEC, { retry: { maxAttempts: 1 } }, '10s');
+    const { key } = await createApiKey(store, { orgId: ORG, name: 'ops', role: 'operator' }, T0);
+    const { clock, engine, scrape, cancel } = await node(store);
+
+    // `slow` starts and hangs on its target; `later` is queued and never claimed.
+    await clock.advanceTo(T0 + 10 * SEC);
+    await engine.scheduler.tick();
+    await engine.worker.poll();
+    await clock.advanceTo(T0 + 20 * SEC);
+    await engine.scheduler.tick();
+    const running = (await store.runs.list({ orgId: ORG, scheduleId: 'slow', status: ['running'] })).runs[0]!;
+    const queued = (await store.runs.list({ orgId: ORG, scheduleId: 'later' })).runs[0]!;
+    expect(queued.status).toBe('queued');
+
+    await clock.advanceTo(T0 + 25 * SEC);
+    expect((await cancel(running.id, key)).status).toBe(200);
+    expect((await cancel(queued.id, key)).status).toBe(200);
+    // Already finished: 409, and not counted again.
+    expect((await cancel(queued.id, key)).status).toBe(409);
+    let m = await scrape();
+    expect(m.value('agentcron_runs_finished_total', { status: 'cancelled', trigger: 'schedule' })).toBe(2);
+    // Only the run that had started has a duration: 15 s from its start to the cancel.
+    expect(m.value('agentcron_run_duration_seconds_count', { status: 'cancelled' })).toBe(1);
+    expect(m.value('agentcron_run_duration_seconds_sum', { status: 'cancelled' })).toBe(15);
+
+    // The worker's next heartbeat finds its attempt fenced out and stops it: no second count.
+    await clock.advanceTo(T0 + 60 * SEC);
+    await engine.worker.idle();
+    for (const res of held.splice(0)) res.end('{}');
+    m = await scrape();
+    expect(m.value('agentcron_attempts_total', { outcome: 'lease_lost' })).toBe(1);
+    expect(m.value('agentcron_runs_finished_total', { status: 'cancelled', trigger: 'schedule' })).toBe(2);
+    expect((await store.runs.get(ORG, running.id))!.status).toBe('cancelled');
+  });
+
+  it('runs superseded by overlap policy cancel_other count as cancelled, by the scheduler and by an API trigger', async () => {
+    const store = await backend().open();
+    await seedPriceCheck(store, T0);
+    await createPriceSchedule(store, 'latest', `${web.url}/latest`, T0 + 10 * SEC, { overlap: 'cancel_other' }, '10s');
+    const { key } = await createApiKey(store, { orgId: ORG, name: 'ops', role: 'operator' }, T0);
+    const { clock, engine, scrape, post } = await node(store);
+
+    // Nothing claims the runs: each occurrence cancels the queued one before it.
+    await clock.advanceTo(T0 + 10 * SEC);
+    await engine.scheduler.tick();
+    await clock.advanceTo(T0 + 20 * SEC);
+    await engine.scheduler.tick();
+    let m = await scrape();
+    expect(m.value('agentcron_runs_finished_total', { status: 'cancelled', trigger: 'schedule' })).toBe(1);
+
+    expect((await post('/v1/schedules/latest/trigger', key)).status).toBe(201);
+    m = await scrape();
+    expect(m.value('agentcron_runs_finished_total', { status: 'cancelled', trigger: 'schedule' })).toBe(2);
+    expect((await store.runs.list({ orgId: ORG, scheduleId: 'latest' })).runs.map((r) => `${r.trigger}:${r.status}`).sort()).toEqual(['api:queued', 'schedule:cancelled', 'schedule:cancelled']);
   });
 
   it('the API has no /metrics unless given a registry, and /metrics needs no API key', async () => {

@@ -1,5 +1,6 @@
 /** A local OTLP/HTTP receiver (JSON encoding) for trace tests, and the spans it got. */
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import { startTracing, type Tracing } from '../../src/telemetry/tracing.js';
 import { Receiver } from '../delivery/receiver.js';
 
 /** A started Receiver answering as an OTLP/HTTP collector does; stop it after the test. */
@@ -8,6 +9,30 @@ export async function otlpReceiver(): Promise<Receiver> {
   receiver.answer = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
   await receiver.start();
   return receiver;
+}
+
+/** Per test of the enclosing describe: started receivers and tracing, stopped after the test. */
+export function useTracing(): { receiver(): Promise<Receiver>; start(otlp: Receiver): Promise<Tracing> } {
+  let tracing: Tracing | null = null;
+  const receivers: Receiver[] = [];
+  afterEach(async () => {
+    await tracing?.shutdown();
+    tracing = null;
+    for (const r of receivers.splice(0)) await r.stop();
+  });
+  return {
+    async receiver() {
+      const receiver = await otlpReceiver();
+      receivers.push(receiver);
+      return receiver;
+    },
+    async start(otlp) {
+      const started = await startTracing({ otlpUrl: otlp.url, env: {} });
+      if (started === null) throw new Error('tracing did not start with an OTLP URL');
+      tracing = started;
+      return started;
+    },
+  };
 }
 
 /** One span as OTLP/HTTP JSON carries it, with its attributes flattened. */

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { cancelledAt } from '../../engine/operations.js';
 import type { Store } from '../../store/store.js';
 import { TERMINAL_RUN_STATUSES, type Run } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
@@ -60,8 +61,11 @@ export function runRoutes(router: ApiRouter, ctx: ApiContext): void {
   router.route('cancelRun', async ({ params, body }, { caller }) => {
     const run = await runOf(store, caller, params.id);
     if (TERMINAL_RUN_STATUSES.includes(run.status)) throw problem(409, 'conflict', 'Conflict', `run ${run.id} has already finished (${run.status})`);
-    const cancelled = await store.runs.cancel(caller.orgId, run.id, body.reason ?? `cancelled over the API by key ${caller.keyId}`, clock.now());
+    const now = clock.now();
+    const cancelled = await store.runs.cancel(caller.orgId, run.id, body.reason ?? `cancelled over the API by key ${caller.keyId}`, now);
     if (!cancelled) throw notFound('run', params.id);
+    // Counted here only: the worker never finishes a cancelled run (its attempt is fenced out).
+    if (cancelledAt(cancelled, now)) ctx.metrics?.runFinished(cancelled);
     return runView(cancelled);
   });
 

@@ -182,11 +182,12 @@ export function scheduleRoutes(router: ApiRouter, ctx: ApiContext): void {
       throw validationProblem([{ path: 'headers.idempotency-key', message: 'must be 1 to 200 characters' }]);
     }
     checkConcurrentRuns(caller.tier, await store.runs.countActive(caller.orgId), 1);
-    const { run, created } = await triggerRun(
+    const { run, created, cancelled } = await triggerRun(
       store,
       { orgId: caller.orgId, scheduleId: params.id, trigger: 'api', ...(idempotencyKey ? { idempotencyKey } : {}), ...(body.overlap ? { overlap: body.overlap } : {}), ...(body.profile ? { profile: body.profile } : {}) },
       clock.now(),
     );
+    for (const superseded of cancelled) ctx.metrics?.runFinished(superseded);
     if (!created) reply.code(200);
     return { run: runView(run), created };
   });
