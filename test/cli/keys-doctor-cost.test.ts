@@ -1,6 +1,5 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/api/keys.js';
@@ -8,27 +7,22 @@ import { destinationEndpoints } from '../../src/cli/doctor.js';
 import { openStore } from '../../src/store/open.js';
 import { PG_URL, postgresReachable } from '../store/backends.js';
 import { runAt } from './helpers.js';
+import { useScratchDb } from './capture.js';
 
 const NOW = Date.parse('2026-06-10T15:42:00Z');
 const run = (...args: string[]) => runAt(NOW, args);
 
-let dir: string;
-let db: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'agentcron-cli-'));
-  db = join(dir, 'agentcron.db');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const scratch = useScratchDb();
 
 describe('agentcron keys', () => {
   it('creates a key shown once and stored only as its hash, lists it, and revokes it', async () => {
-    const created = await run('keys', 'create', '--name', 'ci', '--role', 'operator', '--db', db);
+    const created = await run('keys', 'create', '--name', 'ci', '--role', 'operator', '--db', scratch.db);
     expect(created.code).toBe(0);
     const key = created.out.trim();
     expect(key).toMatch(/^ac_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
     expect(created.err).toContain('not shown again');
 
-    const store = await openStore(db);
+    const store = await openStore(scratch.db);
     try {
       const [stored] = await store.apiKeys.list('default');
       expect(stored).toMatchObject({ name: 'ci', role: 'operator', hash: hashApiKey(key), revokedAt: null });
@@ -37,21 +31,21 @@ describe('agentcron keys', () => {
       await store.close();
     }
 
-    const listed = JSON.parse((await run('keys', 'ls', '--json', '--db', db)).out);
+    const listed = JSON.parse((await run('keys', 'ls', '--json', '--db', scratch.db)).out);
     expect(listed).toEqual([expect.objectContaining({ name: 'ci', role: 'operator', prefix: key.slice(0, 11), revokedAt: null })]);
     expect(JSON.stringify(listed)).not.toContain(key);
-    expect((await run('keys', 'ls', '--db', db)).out).toMatch(/ci\s+operator\s+ac_[a-z0-9]{8}\s+.*active/);
+    expect((await run('keys', 'ls', '--db', scratch.db)).out).toMatch(/ci\s+operator\s+ac_[a-z0-9]{8}\s+.*active/);
 
     const id = listed[0].id as string;
-    expect((await run('keys', 'revoke', id, '--db', db)).out).toBe(`${id} revoked\n`);
-    expect((await run('keys', 'revoke', id, '--db', db)).out).toContain('was already revoked');
-    expect(JSON.parse((await run('keys', 'ls', '--json', '--db', db)).out)[0].revokedAt).toBe('2026-06-10T15:42:00.000Z');
+    expect((await run('keys', 'revoke', id, '--db', scratch.db)).out).toBe(`${id} revoked\n`);
+    expect((await run('keys', 'revoke', id, '--db', scratch.db)).out).toContain('was already revoked');
+    expect(JSON.parse((await run('keys', 'ls', '--json', '--db', scratch.db)).out)[0].revokedAt).toBe('2026-06-10T15:42:00.000Z');
   });
 
   it('refuses a bad role, an unknown organisation and an unknown key id, exit 2', async () => {
-    expect(await run('keys', 'create', '--name', 'x', '--role', 'root', '--db', db)).toMatchObject({ code: 2, err: expect.stringContaining('root') });
-    expect(await run('keys', 'create', '--name', 'x', '--role', 'admin', '--org', 'acme', '--db', db)).toMatchObject({ code: 2, err: expect.stringContaining('organisation "acme" not found') });
-    expect(await run('keys', 'revoke', 'nope', '--db', db)).toMatchObject({ code: 2, err: expect.stringContaining('API key "nope" not found') });
+    expect(await run('keys', 'create', '--name', 'x', '--role', 'root', '--db', scratch.db)).toMatchObject({ code: 2, err: expect.stringContaining('root') });
+    expect(await run('keys', 'create', '--name', 'x', '--role', 'admin', '--org', 'acme', '--db', scratch.db)).toMatchObject({ code: 2, err: expect.stringContaining('organisation "acme" not found') });
+    expect(await run('keys', 'revoke', 'nope', '--db', scratch.db)).toMatchObject({ code: 2, err: expect.stringContaining('API key "nope" not found') });
   });
 });
 
@@ -86,36 +80,36 @@ describe('agentcron doctor', () => {
   const checks = (out: string) => Object.fromEntries((JSON.parse(out).checks as Array<{ check: string }>).map((c) => [c.check, c]));
 
   it('fails with a fix when Chromium is missing, and exits 1', async () => {
-    const r = await doctor({ AGENTCRON_CHROMIUM: join(dir, 'no-chromium'), AGENTCRON_MASTER_KEY: MASTER_KEY }, '--db', db);
+    const r = await doctor({ AGENTCRON_CHROMIUM: join(scratch.dir, 'no-chromium'), AGENTCRON_MASTER_KEY: MASTER_KEY }, '--db', scratch.db);
     expect(r.code).toBe(1);
-    expect(checks(r.out).chromium).toMatchObject({ status: 'fail', detail: `${join(dir, 'no-chromium')} not found`, fix: expect.stringContaining('AGENTCRON_CHROMIUM') });
+    expect(checks(r.out).chromium).toMatchObject({ status: 'fail', detail: `${join(scratch.dir, 'no-chromium')} not found`, fix: expect.stringContaining('AGENTCRON_CHROMIUM') });
     expect(checks(r.out).node).toMatchObject({ status: 'ok' });
     expect(checks(r.out).database).toMatchObject({ status: 'ok', detail: expect.stringContaining('does not exist yet') });
   });
 
   it('fails for a Chromium that does not answer --version', async () => {
-    const broken = join(dir, 'chromium');
+    const broken = join(scratch.dir, 'chromium');
     writeFileSync(broken, '#!/bin/sh\necho "cannot open display" >&2\nexit 3\n');
     chmodSync(broken, 0o755);
-    const r = await doctor({ AGENTCRON_CHROMIUM: broken }, '--db', db);
+    const r = await doctor({ AGENTCRON_CHROMIUM: broken }, '--db', scratch.db);
     expect(checks(r.out).chromium).toMatchObject({ status: 'fail' });
   });
 
   it('fails for a file that is not a database and for a schema from a newer agentcron; ok for a migrated one', async () => {
-    const notDb = join(dir, 'notes.db');
+    const notDb = join(scratch.dir, 'notes.db');
     writeFileSync(notDb, 'this is not a database, just text that is long enough to have a header\n'.repeat(20));
     const bad = await doctor({ AGENTCRON_MASTER_KEY: MASTER_KEY }, '--db', notDb);
     expect(bad.code).toBe(1);
     expect(checks(bad.out).database).toMatchObject({ status: 'fail', detail: expect.stringContaining('not a database'), fix: expect.stringContaining('--db') });
 
-    const store = await openStore(db);
+    const store = await openStore(scratch.db);
     await store.close();
-    expect(checks((await doctor({}, '--db', db)).out).database).toMatchObject({ status: 'ok', detail: expect.stringMatching(/is migrated \(schema \d+\)/) });
+    expect(checks((await doctor({}, '--db', scratch.db)).out).database).toMatchObject({ status: 'ok', detail: expect.stringMatching(/is migrated \(schema \d+\)/) });
     const Database = (await import('better-sqlite3')).default;
-    const raw = new Database(db);
+    const raw = new Database(scratch.db);
     raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('from the future');
     raw.close();
-    expect(checks((await doctor({}, '--db', db)).out).database).toMatchObject({ status: 'fail', detail: expect.stringContaining('schema 999') });
+    expect(checks((await doctor({}, '--db', scratch.db)).out).database).toMatchObject({ status: 'fail', detail: expect.stringContaining('schema 999') });
   });
 
   it('checks PostgreSQL without creating anything', async (ctx) => {
@@ -126,11 +120,11 @@ describe('agentcron doctor', () => {
   });
 
   it('warns without a master key and fails on a malformed one', async () => {
-    expect(checks((await doctor({}, '--db', db)).out)['master key']).toMatchObject({ status: 'warn', fix: expect.stringContaining('openssl rand') });
-    const malformed = await doctor({ AGENTCRON_MASTER_KEY: 'short' }, '--db', db);
+    expect(checks((await doctor({}, '--db', scratch.db)).out)['master key']).toMatchObject({ status: 'warn', fix: expect.stringContaining('openssl rand') });
+    const malformed = await doctor({ AGENTCRON_MASTER_KEY: 'short' }, '--db', scratch.db);
     expect(checks(malformed.out)['master key']).toMatchObject({ status: 'fail' });
     expect(malformed.code).toBe(1);
-    expect(checks((await doctor({ AGENTCRON_MASTER_KEY: MASTER_KEY }, '--db', db)).out)['master key']).toMatchObject({ status: 'ok' });
+    expect(checks((await doctor({ AGENTCRON_MASTER_KEY: MASTER_KEY }, '--db', scratch.db)).out)['master key']).toMatchObject({ status: 'ok' });
   });
 
   describe('with a config file', () => {
@@ -148,12 +142,12 @@ describe('agentcron doctor', () => {
       await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
       const closed = (probe.address() as AddressInfo).port;
       await new Promise((resolve) => probe.close(resolve));
-      const file = join(dir, 'agentcron.yaml');
+      const file = join(scratch.dir, 'agentcron.yaml');
       writeFileSync(
         file,
         `destinations:\n  - id: hook\n    type: webhook\n    url: http://127.0.0.1:${open}/events\n  - id: queue\n    type: rabbitmq\n    url: \${env:QUEUE_URL}\n`,
       );
-      const r = await doctor({ QUEUE_URL: `amqp://guest:guest@127.0.0.1:${closed}` }, '--db', db, '-f', file);
+      const r = await doctor({ QUEUE_URL: `amqp://guest:guest@127.0.0.1:${closed}` }, '--db', scratch.db, '-f', file);
       expect(r.code).toBe(1);
       const c = checks(r.out);
       expect(c['destination hook']).toMatchObject({ status: 'ok', detail: `127.0.0.1:${open} answers` });
@@ -162,9 +156,9 @@ describe('agentcron doctor', () => {
     });
 
     it('reports an invalid config with its paths', async () => {
-      const file = join(dir, 'agentcron.yaml');
+      const file = join(scratch.dir, 'agentcron.yaml');
       writeFileSync(file, 'schedules:\n  - id: s\n    template: t\n    every: often\n');
-      const c = checks((await doctor({}, '--db', db, '-f', file)).out);
+      const c = checks((await doctor({}, '--db', scratch.db, '-f', file)).out);
       expect(c.config).toMatchObject({ status: 'fail', detail: expect.stringContaining('schedules[0].every') });
     });
   });
@@ -179,7 +173,7 @@ describe('agentcron doctor', () => {
   });
 
   it('prints a human report with fixes', async () => {
-    const r = await runAt(NOW, ['doctor', '--db', db], { AGENTCRON_CHROMIUM: join(dir, 'none') });
+    const r = await runAt(NOW, ['doctor', '--db', scratch.db], { AGENTCRON_CHROMIUM: join(scratch.dir, 'none') });
     expect(r.out).toMatch(/^fail\s+chromium\s+.*not found\n\s+fix: install Chromium/m);
     expect(r.out).toMatch(/1 failed, 1 warning\(s\), 2 ok/);
   });
